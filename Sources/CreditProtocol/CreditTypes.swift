@@ -1,0 +1,226 @@
+/// `credit.issue`: one client (`client`) or many (`clients`, all or nothing).
+public struct CreditIssueParams: MutatingParams {
+    public var client: String?
+    public var clients: [String]?
+    public var sessionType: String
+    public var credits: Int64
+    /// Valid through this local date: the credits expire at the next local midnight.
+    public var expiresOn: String?
+    public var expiresAt: Timestamp?
+    public var note: String?
+    public var idempotencyKey: String?
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case client, clients, sessionType = "session_type", credits, expiresOn = "expires_on"
+        case expiresAt = "expires_at", note, idempotencyKey = "idempotency_key", staff
+    }
+    public init(client: String? = nil, clients: [String]? = nil, sessionType: String, credits: Int64,
+                expiresOn: String? = nil, expiresAt: Timestamp? = nil, note: String? = nil,
+                idempotencyKey: String? = nil, staff: String? = nil) {
+        self.client = client
+        self.clients = clients
+        self.sessionType = sessionType
+        self.credits = credits
+        self.expiresOn = expiresOn
+        self.expiresAt = expiresAt
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+        self.staff = staff
+    }
+}
+
+/// One lot created by an issue, a purchase or a membership cycle.
+public struct LotInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var client: String
+    public var scope: String
+    public var source: String
+    public var quantity: Int64
+    public var remaining: Int64
+    public var effectiveAt: Timestamp
+    public var expiresAt: Timestamp?
+}
+
+/// `credit.issue` result: one lot per client and the event ids written.
+public struct CreditIssueResult: Codable, Sendable {
+    public var lots: [LotInfo]
+    public var events: [Int64]
+    /// Credits that went to repay earlier debt, over all clients.
+    public var debtRepaid: Int64
+}
+
+/// `credit.remove`: takes credits in reverse burn-down order unless `lot` names one.
+public struct CreditRemoveParams: MutatingParams {
+    public var client: String
+    public var sessionType: String
+    public var credits: Int64
+    public var lot: Int64?
+    public var note: String?
+    public var idempotencyKey: String?
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case client, sessionType = "session_type", credits, lot, note
+        case idempotencyKey = "idempotency_key", staff
+    }
+    public init(client: String, sessionType: String, credits: Int64, lot: Int64? = nil, note: String? = nil,
+                idempotencyKey: String? = nil, staff: String? = nil) {
+        self.client = client
+        self.sessionType = sessionType
+        self.credits = credits
+        self.lot = lot
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+        self.staff = staff
+    }
+}
+
+/// `credit.remove` result.
+public struct CreditRemoveResult: Codable, Sendable {
+    public var removed: Int64
+    public var events: [Int64]
+}
+
+/// `balance.get`.
+public struct BalanceParams: WireParams {
+    public var client: String
+    public var asOf: Timestamp?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case client, asOf = "as_of" }
+    public init(client: String, asOf: Timestamp? = nil) {
+        self.client = client
+        self.asOf = asOf
+    }
+}
+
+/// The credits of one scope that expire first.
+public struct NextExpiry: Codable, Sendable, Equatable {
+    public var at: Timestamp
+    public var credits: Int64
+}
+
+/// A client's balance for one session type (or `any`).
+public struct ScopeBalance: Codable, Sendable, Equatable {
+    public var sessionType: String
+    public var archived: Bool
+    public var credits: Int64
+    public var nextExpiry: NextExpiry?
+    enum CodingKeys: String, CodingKey { case sessionType, archived, credits, nextExpiry }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sessionType, forKey: .sessionType)
+        try container.encode(archived, forKey: .archived)
+        try container.encode(credits, forKey: .credits)
+        try container.encode(nextExpiry, forKey: .nextExpiry)
+    }
+}
+
+/// `balance.get` result.
+public struct Balance: Codable, Sendable, Equatable {
+    public var client: String
+    public var total: Int64
+    public var debt: Int64
+    public var bySessionType: [ScopeBalance]
+}
+
+/// `history.list`: newest first, with cursor paging.
+public struct HistoryParams: WireParams {
+    public var client: String
+    public var sessionType: String?
+    public var events: [String]?
+    public var from: Timestamp?
+    public var to: Timestamp?
+    public var limit: Int?
+    public var cursor: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case client, sessionType = "session_type", events, from, to, limit, cursor
+    }
+    public init(client: String, sessionType: String? = nil, events: [String]? = nil, from: Timestamp? = nil,
+                to: Timestamp? = nil, limit: Int? = nil, cursor: String? = nil) {
+        self.client = client
+        self.sessionType = sessionType
+        self.events = events
+        self.from = from
+        self.to = to
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// The kinds of ledger event.
+public enum EventKind: String, Codable, Sendable, CaseIterable {
+    case issued, used, returned, voided, deleted, expired
+    case rolledOver = "rolled_over"
+    case refunded
+}
+
+/// One event of the audit trail.
+public struct HistoryItem: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var at: Timestamp
+    public var recordedAt: Timestamp
+    public var event: EventKind
+    public var client: String
+    public var sessionType: String
+    public var lot: Int64?
+    public var booking: String?
+    public var amount: Int64
+    public var credits: Int64
+    public var actor: String
+    public var staff: String?
+    public var note: String?
+    /// For scheduler decisions and cancellations: the rule that decided it, as JSON text fields.
+    public var rule: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, recordedAt, event, client, sessionType, lot, booking, amount, credits, actor, staff, note, rule
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(at, forKey: .at)
+        try c.encode(recordedAt, forKey: .recordedAt)
+        try c.encode(event, forKey: .event)
+        try c.encode(client, forKey: .client)
+        try c.encode(sessionType, forKey: .sessionType)
+        try c.encode(lot, forKey: .lot)
+        try c.encode(booking, forKey: .booking)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(credits, forKey: .credits)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(note, forKey: .note)
+        try c.encode(rule, forKey: .rule)
+    }
+}
+
+/// `note.set`: an empty or null note clears it; every edit is kept.
+public struct NoteSetParams: MutatingParams {
+    public var event: Int64
+    public var note: String?
+    public var idempotencyKey: String?
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case event, note, idempotencyKey = "idempotency_key", staff
+    }
+    public init(event: Int64, note: String?, idempotencyKey: String? = nil, staff: String? = nil) {
+        self.event = event
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+        self.staff = staff
+    }
+}
+
+/// `note.history`.
+public struct NoteHistoryParams: WireParams {
+    public var event: Int64
+    public enum CodingKeys: String, CodingKey, CaseIterable { case event }
+    public init(event: Int64) { self.event = event }
+}
+
+/// One version of an event's note.
+public struct NoteEdit: Codable, Sendable, Equatable {
+    public var event: Int64
+    public var note: String?
+    public var actor: String
+    public var staff: String?
+    public var at: Timestamp
+}

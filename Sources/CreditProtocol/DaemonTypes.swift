@@ -1,0 +1,133 @@
+/// Scheduler figures in `daemon.status`.
+public struct SchedulerStatus: Codable, Sendable {
+    public var processed: Int
+    public var nextDeadline: Timestamp?
+    public var lagMs: LagFigures
+    public init(processed: Int, nextDeadline: Timestamp?, lagMs: LagFigures) {
+        self.processed = processed
+        self.nextDeadline = nextDeadline
+        self.lagMs = lagMs
+    }
+    enum CodingKeys: String, CodingKey { case processed, nextDeadline, lagMs }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(processed, forKey: .processed)
+        try c.encode(nextDeadline, forKey: .nextDeadline)
+        try c.encode(lagMs, forKey: .lagMs)
+    }
+}
+
+/// Lag percentiles between when scheduled work was due and when it was recorded.
+public struct LagFigures: Codable, Sendable {
+    public var p50: Int64
+    public var p99: Int64
+    public var max: Int64
+    public init(p50: Int64, p99: Int64, max: Int64) {
+        self.p50 = p50
+        self.p99 = p99
+        self.max = max
+    }
+}
+
+/// `daemon.status` result.
+public struct DaemonStatus: Codable, Sendable {
+    public var version: String
+    public var `protocol`: Int
+    public var now: Timestamp
+    public var testClock: Bool
+    public var connections: Int
+    public var lots: Int64
+    public var events: Int64
+    public var scheduler: SchedulerStatus
+    public init(version: String, protocol: Int, now: Timestamp, testClock: Bool, connections: Int, lots: Int64,
+                events: Int64, scheduler: SchedulerStatus) {
+        self.version = version
+        self.protocol = `protocol`
+        self.now = now
+        self.testClock = testClock
+        self.connections = connections
+        self.lots = lots
+        self.events = events
+        self.scheduler = scheduler
+    }
+}
+
+/// One broken invariant found by `daemon.verify`.
+public struct Violation: Codable, Sendable, Equatable {
+    public var check: String
+    public var client: String?
+    public var lot: Int64?
+    public var booking: String?
+    public var detail: String
+    public init(check: String, client: String? = nil, lot: Int64? = nil, booking: String? = nil, detail: String) {
+        self.check = check
+        self.client = client
+        self.lot = lot
+        self.booking = booking
+        self.detail = detail
+    }
+}
+
+/// `daemon.verify` result.
+public struct VerifyResult: Codable, Sendable {
+    public var ok: Bool
+    public var clients: Int64
+    public var lots: Int64
+    public var events: Int64
+    public var violations: [Violation]
+    public init(ok: Bool, clients: Int64, lots: Int64, events: Int64, violations: [Violation]) {
+        self.ok = ok
+        self.clients = clients
+        self.lots = lots
+        self.events = events
+        self.violations = violations
+    }
+}
+
+/// `daemon.backup`: a file name (no directories) written under the state directory's backups folder.
+public struct BackupParams: WireParams {
+    public var path: String
+    public enum CodingKeys: String, CodingKey, CaseIterable { case path }
+    public init(path: String) { self.path = path }
+}
+
+/// `daemon.backup` result.
+public struct BackupResult: Codable, Sendable {
+    public var path: String
+    public var bytes: Int64
+    public init(path: String, bytes: Int64) {
+        self.path = path
+        self.bytes = bytes
+    }
+}
+
+/// `clock.set` (test clock only).
+public struct ClockSetParams: WireParams {
+    public var now: Timestamp
+    public enum CodingKeys: String, CodingKey, CaseIterable { case now }
+    public init(now: Timestamp) { self.now = now }
+}
+
+/// `clock.advance` (test clock only).
+public struct ClockAdvanceParams: WireParams {
+    public var seconds: Int64
+    public enum CodingKeys: String, CodingKey, CaseIterable { case seconds }
+    public init(seconds: Int64) { self.seconds = seconds }
+}
+
+/// `clock.set` / `clock.advance` result.
+public struct ClockResult: Codable, Sendable {
+    public var now: Timestamp
+    public init(now: Timestamp) { self.now = now }
+}
+
+/// `events.subscribe`: both filters optional.
+public struct SubscribeParams: WireParams {
+    public var clients: [String]?
+    public var kinds: [EventKind]?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case clients, kinds }
+    public init(clients: [String]? = nil, kinds: [EventKind]? = nil) {
+        self.clients = clients
+        self.kinds = kinds
+    }
+}
