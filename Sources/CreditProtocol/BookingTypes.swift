@@ -65,6 +65,10 @@ public enum BookingStatus: String, Codable, Sendable, CaseIterable {
 public struct Allocation: Codable, Sendable, Equatable {
     public var lot: Int64?
     public var credits: Int64
+    public init(lot: Int64? = nil, credits: Int64) {
+        self.lot = lot
+        self.credits = credits
+    }
     enum CodingKeys: String, CodingKey { case lot, credits }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -89,6 +93,20 @@ public struct Booking: Codable, Sendable, Equatable {
     /// The client's credits for this session type (its own and `any`) after the booking.
     public var creditsLeft: Int64?
     public var dryRun: Bool?
+    public init(id: String, client: String, sessionType: String, startsAt: Timestamp, endsAt: Timestamp, creditCost: Int64, status: BookingStatus, cancelledAt: Timestamp? = nil, settlesAt: Timestamp? = nil, allocations: [Allocation], creditsLeft: Int64? = nil, dryRun: Bool? = nil) {
+        self.id = id
+        self.client = client
+        self.sessionType = sessionType
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.creditCost = creditCost
+        self.status = status
+        self.cancelledAt = cancelledAt
+        self.settlesAt = settlesAt
+        self.allocations = allocations
+        self.creditsLeft = creditsLeft
+        self.dryRun = dryRun
+    }
 }
 
 /// `booking.list`.

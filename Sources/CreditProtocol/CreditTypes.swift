@@ -39,6 +39,16 @@ public struct LotInfo: Codable, Sendable, Equatable {
     public var remaining: Int64
     public var effectiveAt: Timestamp
     public var expiresAt: Timestamp?
+    public init(id: Int64, client: String, scope: String, source: String, quantity: Int64, remaining: Int64, effectiveAt: Timestamp, expiresAt: Timestamp? = nil) {
+        self.id = id
+        self.client = client
+        self.scope = scope
+        self.source = source
+        self.quantity = quantity
+        self.remaining = remaining
+        self.effectiveAt = effectiveAt
+        self.expiresAt = expiresAt
+    }
 }
 
 /// `credit.issue` result: one lot per client and the event ids written.
@@ -47,6 +57,11 @@ public struct CreditIssueResult: Codable, Sendable {
     public var events: [Int64]
     /// Credits that went to repay earlier debt, over all clients.
     public var debtRepaid: Int64
+    public init(lots: [LotInfo], events: [Int64], debtRepaid: Int64) {
+        self.lots = lots
+        self.events = events
+        self.debtRepaid = debtRepaid
+    }
 }
 
 /// `credit.remove`: takes credits in reverse burn-down order unless `lot` names one.
@@ -78,6 +93,10 @@ public struct CreditRemoveParams: MutatingParams {
 public struct CreditRemoveResult: Codable, Sendable {
     public var removed: Int64
     public var events: [Int64]
+    public init(removed: Int64, events: [Int64]) {
+        self.removed = removed
+        self.events = events
+    }
 }
 
 /// `balance.get`.
@@ -95,6 +114,10 @@ public struct BalanceParams: WireParams {
 public struct NextExpiry: Codable, Sendable, Equatable {
     public var at: Timestamp
     public var credits: Int64
+    public init(at: Timestamp, credits: Int64) {
+        self.at = at
+        self.credits = credits
+    }
 }
 
 /// A client's balance for one session type (or `any`).
@@ -103,6 +126,12 @@ public struct ScopeBalance: Codable, Sendable, Equatable {
     public var archived: Bool
     public var credits: Int64
     public var nextExpiry: NextExpiry?
+    public init(sessionType: String, archived: Bool, credits: Int64, nextExpiry: NextExpiry? = nil) {
+        self.sessionType = sessionType
+        self.archived = archived
+        self.credits = credits
+        self.nextExpiry = nextExpiry
+    }
     enum CodingKeys: String, CodingKey { case sessionType, archived, credits, nextExpiry }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -119,6 +148,12 @@ public struct Balance: Codable, Sendable, Equatable {
     public var total: Int64
     public var debt: Int64
     public var bySessionType: [ScopeBalance]
+    public init(client: String, total: Int64, debt: Int64, bySessionType: [ScopeBalance]) {
+        self.client = client
+        self.total = total
+        self.debt = debt
+        self.bySessionType = bySessionType
+    }
 }
 
 /// `history.list`: newest first, with cursor paging.
@@ -169,6 +204,22 @@ public struct HistoryItem: Codable, Sendable, Equatable {
     public var note: String?
     /// For scheduler decisions and cancellations: the rule that decided it, as JSON text fields.
     public var rule: [String: String]?
+    public init(id: Int64, at: Timestamp, recordedAt: Timestamp, event: EventKind, client: String, sessionType: String, lot: Int64? = nil, booking: String? = nil, amount: Int64, credits: Int64, actor: String, staff: String? = nil, note: String? = nil, rule: [String: String]? = nil) {
+        self.id = id
+        self.at = at
+        self.recordedAt = recordedAt
+        self.event = event
+        self.client = client
+        self.sessionType = sessionType
+        self.lot = lot
+        self.booking = booking
+        self.amount = amount
+        self.credits = credits
+        self.actor = actor
+        self.staff = staff
+        self.note = note
+        self.rule = rule
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, at, recordedAt, event, client, sessionType, lot, booking, amount, credits, actor, staff, note, rule
@@ -223,4 +274,11 @@ public struct NoteEdit: Codable, Sendable, Equatable {
     public var actor: String
     public var staff: String?
     public var at: Timestamp
+    public init(event: Int64, note: String? = nil, actor: String, staff: String? = nil, at: Timestamp) {
+        self.event = event
+        self.note = note
+        self.actor = actor
+        self.staff = staff
+        self.at = at
+    }
 }

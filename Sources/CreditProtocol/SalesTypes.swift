@@ -39,6 +39,17 @@ public struct Package: Codable, Sendable, Equatable {
     public var expiryDays: Int?
     public var scope: String
     public var archived: Bool
+    public init(id: String, name: String, credits: Int64, bonusCredits: Int64, priceMinor: Int64, currency: String, expiryDays: Int? = nil, scope: String, archived: Bool) {
+        self.id = id
+        self.name = name
+        self.credits = credits
+        self.bonusCredits = bonusCredits
+        self.priceMinor = priceMinor
+        self.currency = currency
+        self.expiryDays = expiryDays
+        self.scope = scope
+        self.archived = archived
+    }
 }
 
 /// `purchase.create`: sells a package to a client; creates one lot.
@@ -78,6 +89,20 @@ public struct Purchase: Codable, Sendable, Equatable {
     public var refunded: Bool
     /// Credits removed by the refund (unused ones only).
     public var refundedCredits: Int64?
+    public init(id: String, client: String, package: String, paymentRef: String? = nil, priceMinor: Int64, currency: String, lot: Int64, credits: Int64, purchasedAt: Timestamp, expiresAt: Timestamp? = nil, refunded: Bool, refundedCredits: Int64? = nil) {
+        self.id = id
+        self.client = client
+        self.package = package
+        self.paymentRef = paymentRef
+        self.priceMinor = priceMinor
+        self.currency = currency
+        self.lot = lot
+        self.credits = credits
+        self.purchasedAt = purchasedAt
+        self.expiresAt = expiresAt
+        self.refunded = refunded
+        self.refundedCredits = refundedCredits
+    }
 }
 
 /// `plan.create`.
@@ -129,6 +154,17 @@ public struct Plan: Codable, Sendable, Equatable {
     public var rolloverMax: Int64?
     public var rolloverExpiresAfterCycles: Int?
     public var archived: Bool
+    public init(id: String, name: String, scope: String, creditsPerCycle: Int64, period: String, periodCount: Int, rolloverMax: Int64? = nil, rolloverExpiresAfterCycles: Int? = nil, archived: Bool) {
+        self.id = id
+        self.name = name
+        self.scope = scope
+        self.creditsPerCycle = creditsPerCycle
+        self.period = period
+        self.periodCount = periodCount
+        self.rolloverMax = rolloverMax
+        self.rolloverExpiresAfterCycles = rolloverExpiresAfterCycles
+        self.archived = archived
+    }
 }
 
 /// `membership.create`: starts a plan for a client on a local date (cycle 0 starts at its midnight).
@@ -178,6 +214,18 @@ public struct Membership: Codable, Sendable, Equatable {
     public var nextBoundaryAt: Timestamp?
     public var pausedDays: Int
     public var cancelsAt: Timestamp?
+    public init(id: String, client: String, plan: String, startsOn: String, status: String, cycle: Int, cycleStartsAt: Timestamp? = nil, nextBoundaryAt: Timestamp? = nil, pausedDays: Int, cancelsAt: Timestamp? = nil) {
+        self.id = id
+        self.client = client
+        self.plan = plan
+        self.startsOn = startsOn
+        self.status = status
+        self.cycle = cycle
+        self.cycleStartsAt = cycleStartsAt
+        self.nextBoundaryAt = nextBoundaryAt
+        self.pausedDays = pausedDays
+        self.cancelsAt = cancelsAt
+    }
 }
 
 /// `membership.list`.
@@ -232,6 +280,11 @@ public struct CycleUsage: Codable, Sendable, Equatable {
     public var cycle: Int
     public var startsAt: Timestamp
     public var usage: UsageFigures
+    public init(cycle: Int, startsAt: Timestamp, usage: UsageFigures) {
+        self.cycle = cycle
+        self.startsAt = startsAt
+        self.usage = usage
+    }
 }
 
 /// `usage.summary` result.
@@ -241,4 +294,11 @@ public struct UsageSummary: Codable, Sendable, Equatable {
     public var purchase: String?
     public var usage: UsageFigures
     public var cycles: [CycleUsage]?
+    public init(client: String, membership: String? = nil, purchase: String? = nil, usage: UsageFigures, cycles: [CycleUsage]? = nil) {
+        self.client = client
+        self.membership = membership
+        self.purchase = purchase
+        self.usage = usage
+        self.cycles = cycles
+    }
 }

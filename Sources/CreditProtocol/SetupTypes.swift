@@ -92,12 +92,26 @@ public struct SessionType: Codable, Sendable, Equatable {
     public var lateCancelWindowS: Int64
     public var lateCancelGraceS: Int64
     public var archived: Bool
+    public init(id: String, name: String, requiresCredit: Bool, creditCost: Int64, allowNegative: Bool, lateCancelWindowS: Int64, lateCancelGraceS: Int64, archived: Bool) {
+        self.id = id
+        self.name = name
+        self.requiresCredit = requiresCredit
+        self.creditCost = creditCost
+        self.allowNegative = allowNegative
+        self.lateCancelWindowS = lateCancelWindowS
+        self.lateCancelGraceS = lateCancelGraceS
+        self.archived = archived
+    }
 }
 
 /// `session_type.archive` result: the type and how many clients still hold credits for it.
 public struct SessionTypeArchiveResult: Codable, Sendable {
     public var sessionType: SessionType
     public var clientsWithCredits: Int
+    public init(sessionType: SessionType, clientsWithCredits: Int) {
+        self.sessionType = sessionType
+        self.clientsWithCredits = clientsWithCredits
+    }
 }
 
 /// `client.create`.
@@ -140,4 +154,9 @@ public struct Client: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var email: String?
+    public init(id: String, name: String, email: String? = nil) {
+        self.id = id
+        self.name = name
+        self.email = email
+    }
 }

@@ -1,0 +1,228 @@
+import CreditProtocol
+import Foundation
+import GRDB
+import Scheduling
+
+/// Who performs an operation: the Unix user (or `scheduler`) and the optional teammate name.
+public struct Actor: Sendable, Equatable {
+    public var user: String
+    public var staff: String?
+    public init(user: String, staff: String? = nil) {
+        self.user = user
+        self.staff = staff
+    }
+    /// The daemon itself, for time-driven changes.
+    public static let scheduler = Actor(user: "scheduler")
+}
+
+/// The ledger facade: every method is one SQLite transaction that keeps the ledger's invariants.
+///
+/// Writes go through one writer connection (WAL, `synchronous=FULL`: a returned write is on disk);
+/// reads use WAL reader connections and run alongside writes.
+public final class Ledger: @unchecked Sendable {
+    let writer: any DatabaseWriter
+    let idempotencyRetentionMs: Int64
+    private let calendarCache = CalendarCache()
+    private let hooks = Hooks()
+
+    /// Opens (creating and migrating if needed) the ledger at `path`, or an in-memory one when `path` is nil.
+    public init(path: String?, studio: Studio, idempotencyRetentionDays: Int = Limits.idempotencyRetentionDaysDefault)
+        throws(LedgerError) {
+        precondition(idempotencyRetentionDays >= 1)
+        idempotencyRetentionMs = Int64(idempotencyRetentionDays) * 86_400_000
+        do {
+            var config = Configuration()
+            config.foreignKeysEnabled = true
+            config.busyMode = .timeout(5)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            if let path {
+                let pool = try DatabasePool(path: path, configuration: config)
+                // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                writer = pool
+            } else {
+                writer = try DatabaseQueue(configuration: config)
+            }
+            try Schema.migrator().migrate(writer)
+            try writer.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO studio (id, time_zone, currency) VALUES (1, ?, ?)",
+                               arguments: [studio.timeZone, studio.currency])
+            }
+        } catch {
+            throw LedgerError.from(error)
+        }
+        _ = try calendar()
+    }
+
+    /// The `synchronous` setting of the writer connection (2 = FULL).
+    public func synchronousMode() throws(LedgerError) -> Int {
+        do { return try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 } }
+        catch { throw LedgerError.from(error) }
+    }
+
+    /// Called after every commit with the events it wrote, in order.
+    public func setCommitHook(_ hook: @escaping @Sendable ([HistoryItem]) -> Void) { hooks.set(commit: hook) }
+
+    /// Called after a commit that may have created an earlier deadline.
+    public func setDeadlineHook(_ hook: @escaping @Sendable () -> Void) { hooks.set(deadline: hook) }
+
+    /// The studio's calendar (time zone), cached until the zone changes.
+    func calendar() throws(LedgerError) -> StudioCalendar {
+        let zone: String
+        do { zone = try writer.read { db in try String.fetchOne(db, sql: "SELECT time_zone FROM studio") ?? "UTC" } }
+        catch { throw LedgerError.from(error) }
+        return try calendarCache.calendar(for: zone)
+    }
+
+    func calendar(for zone: String) throws(LedgerError) -> StudioCalendar {
+        try calendarCache.calendar(for: zone)
+    }
+
+    // MARK: - Writes
+
+    /// Applies one operation in its own transaction.
+    public func perform<R>(_ operation: Operation<R>, nowMs: Int64) throws(LedgerError) -> R {
+        try performBatch([operation], nowMs: nowMs)[0].get()
+    }
+
+    /// Applies operations in ONE transaction, each in its own savepoint with its own result: a failing
+    /// operation is rolled back alone. When the commit itself fails, every operation fails with it.
+    public func performBatch<R>(_ operations: [Operation<R>], nowMs: Int64) -> [Result<R, LedgerError>] {
+        precondition(!operations.isEmpty)
+        var results: [Result<R, LedgerError>] = []
+        var committed: [EventRecord] = []
+        var deadlinesMoved = false
+        do {
+            try writer.write { db in
+                results = []
+                let tx = Tx(db: db, nowMs: nowMs, ledger: self)
+                for operation in operations {
+                    results.append(apply(operation, in: tx))
+                }
+                committed = tx.events
+                deadlinesMoved = tx.deadlinesMoved
+            }
+        } catch {
+            let failure = LedgerError.from(error)
+            return operations.map { _ in .failure(failure) }
+        }
+        hooks.afterCommit(events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
+        return results
+    }
+
+    private func apply<R>(_ operation: Operation<R>, in tx: Tx) -> Result<R, LedgerError> {
+        let eventCount = tx.events.count
+        let moved = tx.deadlinesMoved
+        var result: Result<R, LedgerError> = .failure(.internalError("not run"))
+        do {
+            try tx.db.inSavepoint {
+                tx.actor = operation.actor
+                do {
+                    let value = try Idempotency.run(operation, in: tx)
+                    result = .success(value)
+                    return operation.dryRun ? .rollback : .commit
+                } catch {
+                    result = .failure(LedgerError.from(error))
+                    return .rollback
+                }
+            }
+        } catch {
+            result = .failure(LedgerError.from(error))
+        }
+        if case .failure = result { tx.rewind(events: eventCount, deadlinesMoved: moved) }
+        if operation.dryRun { tx.rewind(events: eventCount, deadlinesMoved: moved) }
+        return result
+    }
+
+    // MARK: - Reads
+
+    /// Runs a read on a WAL reader connection.
+    public func read<R>(_ body: (Database) throws -> R) throws(LedgerError) -> R {
+        do { return try writer.read(body) } catch { throw LedgerError.from(error) }
+    }
+
+    /// Runs a read with the ledger's context (calendar, now).
+    func query<R>(nowMs: Int64, _ body: (Tx) throws -> R) throws(LedgerError) -> R {
+        do {
+            return try writer.read { db in try body(Tx(db: db, nowMs: nowMs, ledger: self)) }
+        } catch {
+            throw LedgerError.from(error)
+        }
+    }
+}
+
+/// One mutating operation: method, canonical params for idempotency, actor and the body to run.
+public struct Operation<R: Codable & Sendable>: Sendable {
+    public let method: Method
+    public let idempotencyKey: String?
+    let paramsText: String
+    public let actor: Actor
+    public let dryRun: Bool
+    let body: @Sendable (Tx) throws -> R
+
+    /// Wraps `body` for `params`; the params (minus key and staff) identify a repeat of the same key.
+    public init<P: MutatingParams>(_ method: Method, _ params: P, actor: Actor, dryRun: Bool = false,
+                                   body: @escaping @Sendable (Tx, P) throws -> R) {
+        self.method = method
+        self.idempotencyKey = params.idempotencyKey
+        self.paramsText = params.idempotencyKey == nil ? "" : Idempotency.canonical(params)
+        self.actor = Actor(user: actor.user, staff: params.staff ?? actor.staff)
+        self.dryRun = dryRun
+        self.body = { tx in
+            try Validate.idempotencyKey(params.idempotencyKey)
+            try Validate.staff(params.staff)
+            return try body(tx, params)
+        }
+    }
+
+    /// The same operation with its result mapped, e.g. to encoded JSON for the wire.
+    public func map<T>(_ transform: @escaping @Sendable (R) throws -> T) -> Operation<T> {
+        Operation<T>(method: method, idempotencyKey: idempotencyKey, paramsText: paramsText, actor: actor,
+                     dryRun: dryRun, body: { tx in try transform(try body(tx)) })
+    }
+
+    init(method: Method, idempotencyKey: String?, paramsText: String, actor: Actor, dryRun: Bool,
+         body: @escaping @Sendable (Tx) throws -> R) {
+        self.method = method
+        self.idempotencyKey = idempotencyKey
+        self.paramsText = paramsText
+        self.actor = actor
+        self.dryRun = dryRun
+        self.body = body
+    }
+}
+
+/// Hooks run after commit, outside the transaction.
+private final class Hooks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var commit: (@Sendable ([HistoryItem]) -> Void)?
+    private var deadline: (@Sendable () -> Void)?
+
+    func set(commit hook: @escaping @Sendable ([HistoryItem]) -> Void) { lock.withLock { commit = hook } }
+    func set(deadline hook: @escaping @Sendable () -> Void) { lock.withLock { deadline = hook } }
+
+    func afterCommit(events: [HistoryItem], deadlinesMoved: Bool) {
+        let (commitHook, deadlineHook) = lock.withLock { (commit, deadline) }
+        if !events.isEmpty { commitHook?(events) }
+        if deadlinesMoved { deadlineHook?() }
+    }
+}
+
+/// Calendars by zone; creating a TimeZone is too slow for every transaction.
+private final class CalendarCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calendars: [String: StudioCalendar] = [:]
+
+    func calendar(for zone: String) throws(LedgerError) -> StudioCalendar {
+        if let cached = lock.withLock({ calendars[zone] }) { return cached }
+        do {
+            let calendar = try StudioCalendar(timeZoneIdentifier: zone)
+            lock.withLock { calendars[zone] = calendar }
+            return calendar
+        } catch {
+            throw .invalidParams("unknown time zone \(zone)")
+        }
+    }
+}

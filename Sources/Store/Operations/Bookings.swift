@@ -1,0 +1,199 @@
+import CreditProtocol
+import GRDB
+
+/// Bookings: creating (burn-down), cancelling early or late, waiving, settling, no-shows, completion.
+enum Bookings {
+    static func create(_ tx: Tx, _ p: BookingCreateParams) throws -> Booking {
+        try Validate.id(p.id, "id")
+        try Validate.id(p.client, "client")
+        try Validate.id(p.sessionType, "session_type")
+        let endsAtMs = p.endsAt?.ms ?? p.startsAt.ms + 3_600_000
+        guard endsAtMs > p.startsAt.ms else { throw LedgerError.invalidParams("ends_at must be after starts_at") }
+        guard endsAtMs - p.startsAt.ms <= Limits.bookingDurationSecondsMax * 1000 else {
+            throw LedgerError.limitExceeded("a booking lasts at most \(Limits.bookingDurationSecondsMax) seconds")
+        }
+        if let cost = p.creditCost { try Validate.range(cost, "credit_cost", 0...Limits.creditCostMax) }
+        try Exists.client(tx.db, p.client)
+        let type = try SessionTypeRecord.require(tx.db, id: p.sessionType)
+        guard !type.archived else {
+            throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
+        }
+        let exists = try Bool.fetchOne(tx.db.cachedStatement(sql: "SELECT 1 FROM booking WHERE id = ?"),
+                                       arguments: [p.id]) ?? false
+        guard !exists else { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
+        let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
+        try tx.db.cachedStatement(sql: """
+            INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
+                complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
+            """).execute(arguments: [p.id, p.client, type.id, p.startsAt.ms, endsAtMs, cost, endsAtMs, tx.nowMs])
+        tx.deadlineChanged()
+        let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost)
+        var booking = try get(tx.db, id: p.id)
+        booking.creditsLeft = left
+        booking.dryRun = (p.dryRun ?? false) ? true : nil
+        return booking
+    }
+
+    /// Takes `cost` credits in burn-down order; the shortfall is debt if the type allows it.
+    /// Returns the credits the client has left for the type.
+    private static func use(_ tx: Tx, booking: String, client: String, type: SessionTypeRecord,
+                            cost: Int64) throws -> Int64 {
+        let lots = cost > 0 || type.requiresCredit ? try Credits.bookableLots(tx, client: client, type: type.id) : []
+        let available = lots.reduce(0) { $0 + $1.remaining }
+        guard cost > 0 else { return available }
+        guard available >= cost || type.allowNegative else {
+            throw LedgerError.insufficientCredits(available: available, required: cost)
+        }
+        var left = cost
+        for lot in lots where left > 0 {
+            let take = min(lot.remaining, left)
+            try LotRecord.setRemaining(tx.db, id: lot.id, lot.remaining - take)
+            try Allocations.insert(tx, booking: booking, client: client, scope: lot.scope, lot: lot.id, credits: take)
+            try tx.append(.used, client: client, scope: lot.scope, amount: -take, credits: take, lot: lot,
+                          booking: booking)
+            left -= take
+        }
+        if left > 0 {
+            try Allocations.insert(tx, booking: booking, client: client, scope: type.id, lot: nil, credits: left)
+            try tx.append(.used, client: client, scope: type.id, amount: -left, credits: left, booking: booking,
+                          rule: ["debt": String(left)])
+        }
+        return available - cost
+    }
+
+    static func cancel(_ tx: Tx, _ p: BookingCancelParams) throws -> Booking {
+        try Validate.note(p.note)
+        let booking = try get(tx.db, id: p.id)
+        guard booking.status == .booked else {
+            throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked session can be cancelled")
+        }
+        let type = try SessionTypeRecord.require(tx.db, id: booking.sessionType)
+        let earlyUntilMs = booking.startsAt.ms - type.lateCancelWindowS * 1000
+        let mode = p.mode ?? .auto
+        let early = mode == .early || (mode == .auto && tx.nowMs <= earlyUntilMs)
+        var rule = ["mode": mode.rawValue, "starts_at": booking.startsAt.description,
+                    "window_s": String(type.lateCancelWindowS), "cancelled_at": Timestamp(ms: tx.nowMs).description]
+        if early {
+            rule["decision"] = "early"
+            try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: rule)
+            try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
+        } else {
+            let settleAtMs = tx.nowMs + type.lateCancelGraceS * 1000
+            try setStatus(tx, p.id, .cancelPending, cancelledAtMs: tx.nowMs, settleAtMs: settleAtMs)
+            tx.deadlineChanged()
+            if type.lateCancelGraceS == 0 {
+                try settleNow(tx, booking: try get(tx.db, id: p.id), atMs: tx.nowMs, note: p.note, by: "cancel")
+            } else if let note = p.note, !note.isEmpty {
+                // The note belongs on the `voided` event, written when the cancellation settles.
+                try tx.db.execute(sql: "UPDATE booking SET cancel_note = ? WHERE id = ?", arguments: [note, p.id])
+            }
+        }
+        return try get(tx.db, id: p.id)
+    }
+
+    static func waive(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
+        try Validate.note(p.note)
+        let booking = try get(tx.db, id: p.id)
+        guard booking.status == .cancelPending else {
+            throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be waived")
+        }
+        try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: ["decision": "waived"])
+        try setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
+        return try get(tx.db, id: p.id)
+    }
+
+    static func settle(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
+        try Validate.note(p.note)
+        let booking = try get(tx.db, id: p.id)
+        guard booking.status == .cancelPending else {
+            throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be settled")
+        }
+        try settleNow(tx, booking: booking, atMs: tx.nowMs, note: p.note, by: "staff")
+        return try get(tx.db, id: p.id)
+    }
+
+    /// Forfeits a pending late cancellation: `voided` (amount 0, credits = cost).
+    static func settleNow(_ tx: Tx, booking: Booking, atMs: Int64, note: String?, by: String) throws {
+        precondition(booking.status == .cancelPending)
+        let pendingNote = try String.fetchOne(tx.db, sql: "SELECT cancel_note FROM booking WHERE id = ?",
+                                              arguments: [booking.id])
+        let note = (note?.isEmpty ?? true) ? pendingNote : note
+        if booking.creditCost > 0 {
+            try tx.append(.voided, client: booking.client, scope: booking.sessionType, amount: 0,
+                          credits: booking.creditCost, booking: booking.id, atMs: atMs, note: note,
+                          rule: ["decision": "late", "settled_by": by,
+                                 "cancelled_at": booking.cancelledAt?.description ?? "",
+                                 "starts_at": booking.startsAt.description])
+        }
+        try setStatus(tx, booking.id, .cancelledLate, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
+    }
+
+    static func noShow(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
+        let booking = try get(tx.db, id: p.id)
+        guard booking.status == .booked || booking.status == .completed else {
+            throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked or completed session can be a no-show")
+        }
+        try setStatus(tx, p.id, .noShow, cancelledAtMs: nil, settleAtMs: nil)
+        return try get(tx.db, id: p.id)
+    }
+
+    static func setStatus(_ tx: Tx, _ id: String, _ status: BookingStatus, cancelledAtMs: Int64?,
+                          settleAtMs: Int64?) throws {
+        try tx.db.cachedStatement(sql: """
+            UPDATE booking SET status = ?, cancelled_at_ms = ?, settle_at_ms = ?,
+                complete_at_ms = CASE WHEN ? = 'booked' THEN complete_at_ms ELSE NULL END
+            WHERE id = ?
+            """).execute(arguments: [status.rawValue, cancelledAtMs, settleAtMs, status.rawValue, id])
+    }
+
+    static func get(_ db: Database, id: String) throws -> Booking {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM booking WHERE id = ?"),
+                                         arguments: [id]) else {
+            throw LedgerError.notFound("booking \(id) not found")
+        }
+        return try booking(db, row)
+    }
+
+    static let columns = """
+        id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status, cancelled_at_ms, settle_at_ms
+        """
+
+    static func booking(_ db: Database, _ row: Row) throws -> Booking {
+        let id: String = row[0]
+        return Booking(id: id, client: row[1], sessionType: row[2], startsAt: Timestamp(ms: row[3]),
+                       endsAt: Timestamp(ms: row[4]), creditCost: row[5],
+                       status: BookingStatus(rawValue: row[6]) ?? .booked,
+                       cancelledAt: (row[7] as Int64?).map(Timestamp.init(ms:)),
+                       settlesAt: (row[8] as Int64?).map(Timestamp.init(ms:)),
+                       allocations: try Allocations.all(db, booking: id), creditsLeft: nil, dryRun: nil)
+    }
+
+    static func list(_ db: Database, _ p: BookingListParams) throws -> Page<Booking> {
+        let limit = try Validate.pageSize(p.limit)
+        let after = try Cursor.decode(p.cursor)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT \(columns) FROM booking
+            WHERE (? IS NULL OR client_id = ?) AND (? IS NULL OR status = ?)
+              AND (? IS NULL OR starts_at_ms >= ?) AND (? IS NULL OR starts_at_ms < ?)
+              AND (? IS NULL OR (starts_at_ms, id) > (?, ?))
+            ORDER BY starts_at_ms, id LIMIT ?
+            """, arguments: [p.client, p.client, p.status?.rawValue, p.status?.rawValue, p.from?.ms, p.from?.ms,
+                             p.to?.ms, p.to?.ms, after?.ms, after?.ms, after?.key, limit + 1])
+        let items = try rows.map { try booking(db, $0) }
+        return Setup.page(items, limit: limit) { Cursor.encode(ms: $0.startsAt.ms, key: $0.id) }
+    }
+}
+
+/// Opaque cursors: "<ms>/<key>" of the last item of the previous page.
+enum Cursor {
+    static func encode(ms: Int64, key: String) -> String { "\(ms)/\(key)" }
+
+    static func decode(_ text: String?) throws -> (ms: Int64, key: String)? {
+        guard let text else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let ms = Int64(parts[0]), parts[1].count <= 64 else {
+            throw LedgerError.invalidParams("cursor is not one this daemon gave out")
+        }
+        return (ms, String(parts[1]))
+    }
+}

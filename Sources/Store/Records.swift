@@ -1,0 +1,233 @@
+import CreditProtocol
+import Foundation
+import GRDB
+
+/// A row of `lot`.
+struct LotRecord: FetchableRecord, Sendable {
+    var id: Int64
+    var clientId: String
+    var scope: String
+    var source: String
+    var quantity: Int64
+    var remaining: Int64
+    var effectiveAtMs: Int64
+    var expiresAtMs: Int64?
+    var expiryDone: Bool
+    var refunded: Bool
+    var frozen: Bool
+    var boundaryExpiry: Bool
+    var purchaseId: String?
+    var membershipId: String?
+    var cycle: Int?
+
+    static let columns = """
+        id, client_id, scope, source, quantity, remaining, effective_at_ms, expires_at_ms, expiry_done, refunded,
+        frozen, boundary_expiry, purchase_id, membership_id, cycle
+        """
+
+    init(row: Row) {
+        id = row[0]
+        clientId = row[1]
+        scope = row[2]
+        source = row[3]
+        quantity = row[4]
+        remaining = row[5]
+        effectiveAtMs = row[6]
+        expiresAtMs = row[7]
+        expiryDone = row[8]
+        refunded = row[9]
+        frozen = row[10]
+        boundaryExpiry = row[11]
+        purchaseId = row[12]
+        membershipId = row[13]
+        cycle = row[14]
+    }
+
+    /// Live: in effect, not yet expired, not refunded. Frozen lots are live but not bookable.
+    func isLive(atMs now: Int64) -> Bool {
+        !refunded && !expiryDone && effectiveAtMs <= now && (expiresAtMs.map { now < $0 } ?? true)
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
+        try LotRecord.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?"), arguments: [id])
+    }
+
+    var info: LotInfo {
+        LotInfo(id: id, client: clientId, scope: scope, source: source, quantity: quantity, remaining: remaining,
+                effectiveAt: Timestamp(ms: effectiveAtMs), expiresAt: expiresAtMs.map(Timestamp.init(ms:)))
+    }
+
+    /// Inserts a new lot and returns it.
+    static func insert(_ db: Database, client: String, scope: String, source: String, quantity: Int64,
+                       effectiveAtMs: Int64, expiresAtMs: Int64?, actor: String, nowMs: Int64,
+                       purchase: String? = nil, membership: String? = nil, cycle: Int? = nil,
+                       boundaryExpiry: Bool = false, note: String? = nil) throws -> LotRecord {
+        precondition(quantity >= 1)
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO lot (client_id, scope, source, quantity, remaining, effective_at_ms, expires_at_ms,
+                purchase_id, membership_id, cycle, boundary_expiry, note, actor, created_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [client, scope, source, quantity, quantity, effectiveAtMs, expiresAtMs,
+                                          purchase, membership, cycle, boundaryExpiry, note, actor, nowMs])
+        return try fetch(db, id: db.lastInsertedRowID)!
+    }
+
+    static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
+        precondition(remaining >= 0)
+        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute(arguments: [remaining, id])
+    }
+}
+
+/// A row of `event`.
+struct EventRecord: Sendable {
+    var id: Int64
+    var kind: EventKind
+    var atMs: Int64
+    var recordedAtMs: Int64
+    var clientId: String
+    var scope: String
+    var lotId: Int64?
+    var toLotId: Int64?
+    var bookingId: String?
+    var purchaseId: String?
+    var membershipId: String?
+    var cycle: Int?
+    var amount: Int64
+    var credits: Int64
+    var actor: String
+    var staff: String?
+    var note: String?
+    var rule: [String: String]?
+
+    static let columns = """
+        id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id, purchase_id,
+        membership_id, cycle, amount, credits, actor, staff, note, rule
+        """
+
+    init(id: Int64, kind: EventKind, atMs: Int64, recordedAtMs: Int64, clientId: String, scope: String,
+         lotId: Int64?, toLotId: Int64?, bookingId: String?, purchaseId: String?, membershipId: String?,
+         cycle: Int?, amount: Int64, credits: Int64, actor: String, staff: String?, note: String?,
+         rule: [String: String]?) {
+        self.id = id
+        self.kind = kind
+        self.atMs = atMs
+        self.recordedAtMs = recordedAtMs
+        self.clientId = clientId
+        self.scope = scope
+        self.lotId = lotId
+        self.toLotId = toLotId
+        self.bookingId = bookingId
+        self.purchaseId = purchaseId
+        self.membershipId = membershipId
+        self.cycle = cycle
+        self.amount = amount
+        self.credits = credits
+        self.actor = actor
+        self.staff = staff
+        self.note = note
+        self.rule = rule
+    }
+
+    init(row: Row) {
+        id = row[0]
+        kind = EventKind(rawValue: row[1]) ?? .issued
+        atMs = row[2]
+        recordedAtMs = row[3]
+        clientId = row[4]
+        scope = row[5]
+        lotId = row[6]
+        toLotId = row[7]
+        bookingId = row[8]
+        purchaseId = row[9]
+        membershipId = row[10]
+        cycle = row[11]
+        amount = row[12]
+        credits = row[13]
+        actor = row[14]
+        staff = row[15]
+        note = row[16]
+        rule = (row[17] as String?).flatMap(EventRecord.decodeRule)
+    }
+
+    static func insert(_ record: EventRecord, _ db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
+                purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            record.kind.rawValue, record.atMs, record.recordedAtMs, record.clientId, record.scope, record.lotId,
+            record.toLotId, record.bookingId, record.purchaseId, record.membershipId, record.cycle, record.amount,
+            record.credits, record.actor, record.staff, record.note, record.rule.map(EventRecord.encodeRule),
+        ])
+        return db.lastInsertedRowID
+    }
+
+    var item: HistoryItem {
+        HistoryItem(id: id, at: Timestamp(ms: atMs), recordedAt: Timestamp(ms: recordedAtMs), event: kind,
+                    client: clientId, sessionType: scope, lot: lotId, booking: bookingId, amount: amount,
+                    credits: credits, actor: actor, staff: staff, note: note, rule: rule)
+    }
+
+    // Rules are small flat string maps; sorted keys keep the stored text stable.
+    static func encodeRule(_ rule: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? String(decoding: encoder.encode(rule), as: UTF8.self)) ?? "{}"
+    }
+
+    static func decodeRule(_ text: String) -> [String: String]? {
+        try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+}
+
+/// A row of `session_type`.
+struct SessionTypeRecord: FetchableRecord, Sendable {
+    var id: String
+    var name: String
+    var requiresCredit: Bool
+    var creditCost: Int64
+    var allowNegative: Bool
+    var lateCancelWindowS: Int64
+    var lateCancelGraceS: Int64
+    var archived: Bool
+
+    static let columns =
+        "id, name, requires_credit, credit_cost, allow_negative, late_cancel_window_s, late_cancel_grace_s, archived"
+
+    init(row: Row) {
+        id = row[0]
+        name = row[1]
+        requiresCredit = row[2]
+        creditCost = row[3]
+        allowNegative = row[4]
+        lateCancelWindowS = row[5]
+        lateCancelGraceS = row[6]
+        archived = row[7]
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> SessionTypeRecord? {
+        try SessionTypeRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT \(columns) FROM session_type WHERE id = ?"), arguments: [id])
+    }
+
+    static func require(_ db: Database, id: String) throws -> SessionTypeRecord {
+        guard let record = try fetch(db, id: id) else { throw LedgerError.notFound("session type \(id) not found") }
+        return record
+    }
+
+    var wire: SessionType {
+        SessionType(id: id, name: name, requiresCredit: requiresCredit, creditCost: creditCost,
+                    allowNegative: allowNegative, lateCancelWindowS: lateCancelWindowS,
+                    lateCancelGraceS: lateCancelGraceS, archived: archived)
+    }
+}
+
+/// Existence checks shared by operations.
+enum Exists {
+    static func client(_ db: Database, _ id: String) throws {
+        let found = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM client WHERE id = ?"), arguments: [id])
+        guard found == true else { throw LedgerError.notFound("client \(id) not found") }
+    }
+}
