@@ -66,7 +66,7 @@ enum Schema {
         plan_id TEXT NOT NULL REFERENCES plan(id),
         starts_on TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'cancelling', 'cancelled')),
-        cycle INTEGER NOT NULL CHECK (cycle >= 0),
+        cycle INTEGER NOT NULL CHECK (cycle >= -1),
         cycle_starts_at_ms INTEGER NOT NULL,
         -- Deadline: the next cycle boundary (NULL when paused or cancelled).
         next_boundary_at_ms INTEGER,
