@@ -136,6 +136,11 @@ public final class Ledger: @unchecked Sendable {
         return result
     }
 
+    /// Publishes the scheduler's committed events; scheduler writes never need a re-arm hint.
+    func afterScheduledCommit(events: [HistoryItem]) {
+        hooks.afterCommit(events: events, deadlinesMoved: false)
+    }
+
     // MARK: - Reads
 
     /// Runs a read on a WAL reader connection.

@@ -1,0 +1,180 @@
+import CreditProtocol
+import GRDB
+import Scheduling
+
+/// The typed facade: one method per protocol operation. Mutations return an `Operation` (so the
+/// daemon can group-commit them) and have a convenience that performs it at once.
+extension Ledger {
+    // MARK: Operations (for group commit)
+
+    public static func studioUpdate(_ p: StudioUpdateParams, by a: Actor) -> Operation<Studio> {
+        Operation(.studioUpdate, p, actor: a, body: Setup.updateStudio)
+    }
+    public static func sessionTypeCreate(_ p: SessionTypeCreateParams, by a: Actor) -> Operation<SessionType> {
+        Operation(.sessionTypeCreate, p, actor: a, body: Setup.createSessionType)
+    }
+    public static func sessionTypeUpdate(_ p: SessionTypeUpdateParams, by a: Actor) -> Operation<SessionType> {
+        Operation(.sessionTypeUpdate, p, actor: a, body: Setup.updateSessionType)
+    }
+    public static func sessionTypeArchive(_ p: IdActionParams, by a: Actor) -> Operation<SessionTypeArchiveResult> {
+        Operation(.sessionTypeArchive, p, actor: a, body: Setup.archiveSessionType)
+    }
+    public static func clientCreate(_ p: ClientCreateParams, by a: Actor) -> Operation<Client> {
+        Operation(.clientCreate, p, actor: a, body: Setup.createClient)
+    }
+    public static func clientUpdate(_ p: ClientUpdateParams, by a: Actor) -> Operation<Client> {
+        Operation(.clientUpdate, p, actor: a, body: Setup.updateClient)
+    }
+    public static func creditIssue(_ p: CreditIssueParams, by a: Actor) -> Operation<CreditIssueResult> {
+        Operation(.creditIssue, p, actor: a, body: Credits.issue)
+    }
+    public static func creditRemove(_ p: CreditRemoveParams, by a: Actor) -> Operation<CreditRemoveResult> {
+        Operation(.creditRemove, p, actor: a, body: Credits.remove)
+    }
+    public static func noteSet(_ p: NoteSetParams, by a: Actor) -> Operation<HistoryItem> {
+        Operation(.noteSet, p, actor: a, body: History.setNote)
+    }
+    public static func bookingCreate(_ p: BookingCreateParams, by a: Actor) -> Operation<Booking> {
+        Operation(.bookingCreate, p, actor: a, dryRun: p.dryRun ?? false, body: Bookings.create)
+    }
+    public static func bookingCancel(_ p: BookingCancelParams, by a: Actor) -> Operation<Booking> {
+        Operation(.bookingCancel, p, actor: a, body: Bookings.cancel)
+    }
+    public static func bookingWaive(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
+        Operation(.bookingWaive, p, actor: a, body: Bookings.waive)
+    }
+    public static func bookingSettle(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
+        Operation(.bookingSettle, p, actor: a, body: Bookings.settle)
+    }
+    public static func bookingNoShow(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
+        Operation(.bookingNoShow, p, actor: a, body: Bookings.noShow)
+    }
+    public static func packageCreate(_ p: PackageCreateParams, by a: Actor) -> Operation<CreditProtocol.Package> {
+        Operation(.packageCreate, p, actor: a, body: Sales.createPackage)
+    }
+    public static func packageArchive(_ p: IdActionParams, by a: Actor) -> Operation<CreditProtocol.Package> {
+        Operation(.packageArchive, p, actor: a, body: Sales.archivePackage)
+    }
+    public static func purchaseCreate(_ p: PurchaseCreateParams, by a: Actor) -> Operation<Purchase> {
+        Operation(.purchaseCreate, p, actor: a, body: Sales.purchase)
+    }
+    public static func purchaseRefund(_ p: IdActionParams, by a: Actor) -> Operation<Purchase> {
+        Operation(.purchaseRefund, p, actor: a, body: Sales.refund)
+    }
+    public static func planCreate(_ p: PlanCreateParams, by a: Actor) -> Operation<Plan> {
+        Operation(.planCreate, p, actor: a, body: Memberships.createPlan)
+    }
+    public static func planArchive(_ p: IdActionParams, by a: Actor) -> Operation<Plan> {
+        Operation(.planArchive, p, actor: a, body: Memberships.archivePlan)
+    }
+    public static func membershipCreate(_ p: MembershipCreateParams, by a: Actor) -> Operation<Membership> {
+        Operation(.membershipCreate, p, actor: a, body: Memberships.create)
+    }
+    public static func membershipPause(_ p: IdActionParams, by a: Actor) -> Operation<Membership> {
+        Operation(.membershipPause, p, actor: a, body: Memberships.pause)
+    }
+    public static func membershipResume(_ p: IdActionParams, by a: Actor) -> Operation<Membership> {
+        Operation(.membershipResume, p, actor: a, body: Memberships.resume)
+    }
+    public static func membershipCancel(_ p: MembershipCancelParams, by a: Actor) -> Operation<Membership> {
+        Operation(.membershipCancel, p, actor: a, body: Memberships.cancel)
+    }
+
+    // MARK: Reads
+
+    public func studio() throws(LedgerError) -> Studio { try read { db in try Setup.studio(db) } }
+    public func sessionType(_ id: String) throws(LedgerError) -> SessionType {
+        try read { db in try SessionTypeRecord.require(db, id: id).wire }
+    }
+    public func sessionTypes(_ p: ListParams) throws(LedgerError) -> Page<SessionType> {
+        try read { db in try Setup.listSessionTypes(db, p) }
+    }
+    public func client(_ id: String) throws(LedgerError) -> Client { try read { db in try Setup.getClient(db, id) } }
+    public func clients(_ p: ListParams) throws(LedgerError) -> Page<Client> {
+        try read { db in try Setup.listClients(db, p) }
+    }
+    public func balance(_ p: BalanceParams, nowMs: Int64) throws(LedgerError) -> Balance {
+        try query(nowMs: nowMs) { tx in try Balances.get(tx, p) }
+    }
+    public func history(_ p: HistoryParams) throws(LedgerError) -> Page<HistoryItem> {
+        try read { db in try History.list(db, p) }
+    }
+    public func noteHistory(_ p: NoteHistoryParams) throws(LedgerError) -> Page<NoteEdit> {
+        try read { db in try History.noteHistory(db, p) }
+    }
+    public func booking(_ id: String) throws(LedgerError) -> Booking { try read { db in try Bookings.get(db, id: id) } }
+    public func bookings(_ p: BookingListParams) throws(LedgerError) -> Page<Booking> {
+        try read { db in try Bookings.list(db, p) }
+    }
+    public func package(_ id: String) throws(LedgerError) -> CreditProtocol.Package {
+        try read { db in try Sales.package(db, id) }
+    }
+    public func packages(_ p: ListParams) throws(LedgerError) -> Page<CreditProtocol.Package> {
+        try read { db in try Sales.listPackages(db, p) }
+    }
+    public func purchase(_ id: String) throws(LedgerError) -> Purchase { try read { db in try Sales.get(db, id) } }
+    public func plan(_ id: String) throws(LedgerError) -> Plan { try read { db in try Memberships.plan(db, id) } }
+    public func plans(_ p: ListParams) throws(LedgerError) -> Page<Plan> {
+        try read { db in try Memberships.listPlans(db, p) }
+    }
+    public func membership(_ id: String) throws(LedgerError) -> Membership {
+        try read { db in try Memberships.get(db, id) }
+    }
+    public func memberships(_ p: MembershipListParams) throws(LedgerError) -> Page<Membership> {
+        try read { db in try Memberships.list(db, p) }
+    }
+    public func usage(_ p: UsageParams) throws(LedgerError) -> UsageSummary {
+        try read { db in try Usage.summary(db, p) }
+    }
+    /// Checks every invariant of the ledger.
+    public func verify() throws(LedgerError) -> VerifyResult { try read { db in try Verify.run(db) } }
+
+    /// Counts for status lines.
+    public func counts() throws(LedgerError) -> (lots: Int64, events: Int64) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT (SELECT MAX(id) FROM lot), (SELECT MAX(id) FROM event)")!
+            return ((row[0] as Int64?) ?? 0, (row[1] as Int64?) ?? 0)
+        }
+    }
+
+    /// Copies the database to `path` with SQLite's online backup, consistent while serving.
+    public func backup(to path: String) throws(LedgerError) {
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try writer.backup(to: destination)
+            try destination.close()
+        } catch {
+            throw LedgerError.from(error)
+        }
+    }
+}
+
+/// The scheduler drives the ledger's deadlines.
+extension Ledger: DeadlineProcessor {
+    public func nextDeadlineMs() throws -> Int64? {
+        try writer.read { db in try Deadlines.next(db) }
+    }
+
+    /// Processes at most `batchMax` due deadlines in order, in one transaction, as the scheduler.
+    public func processDue(nowMs: Int64, batchMax: Int) throws -> [Int64] {
+        precondition(batchMax >= 1)
+        var processed: [Int64] = []
+        var committed: [EventRecord] = []
+        do {
+            try writer.write { db in
+                processed = []
+                let tx = Tx(db: db, nowMs: nowMs, ledger: self)
+                tx.actor = .scheduler
+                for due in try Deadlines.due(db, nowMs: nowMs, limit: batchMax) {
+                    try Deadlines.process(tx, due)
+                    processed.append(due.atMs)
+                }
+                committed = tx.events
+            }
+        } catch {
+            throw LedgerError.from(error)
+        }
+        afterScheduledCommit(events: committed.map(\.item))
+        return processed
+    }
+}

@@ -1,0 +1,72 @@
+import CreditProtocol
+import GRDB
+
+/// The audit trail, newest first, and event notes.
+enum History {
+    static func list(_ db: Database, _ p: HistoryParams) throws -> Page<HistoryItem> {
+        try Validate.id(p.client, "client")
+        let limit = try Validate.pageSize(p.limit)
+        try Exists.client(db, p.client)
+        var kinds: [String] = []
+        for kind in p.events ?? [] {
+            guard EventKind(rawValue: kind) != nil else {
+                throw LedgerError.invalidParams("unknown event kind \(kind)")
+            }
+            kinds.append(kind)
+        }
+        let after = try Cursor.decode(p.cursor)
+        let afterId = try after.map { cursor throws -> Int64 in
+            guard let id = Int64(cursor.key) else { throw LedgerError.invalidParams("cursor is not one this daemon gave out") }
+            return id
+        }
+        var sql = "SELECT \(EventRecord.columns) FROM event WHERE client_id = ?"
+        var arguments: StatementArguments = [p.client]
+        if let type = p.sessionType { sql += " AND scope = ?"; arguments += [type] }
+        if !kinds.isEmpty {
+            sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
+            arguments += StatementArguments(kinds)
+        }
+        if let from = p.from { sql += " AND at_ms >= ?"; arguments += [from.ms] }
+        if let to = p.to { sql += " AND at_ms < ?"; arguments += [to.ms] }
+        if let after, let afterId { sql += " AND (at_ms, id) < (?, ?)"; arguments += [after.ms, afterId] }
+        sql += " ORDER BY at_ms DESC, id DESC LIMIT ?"
+        arguments += [limit + 1]
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map { EventRecord(row: $0).item }
+        return Setup.page(rows, limit: limit) { Cursor.encode(ms: $0.at.ms, key: String($0.id)) }
+    }
+
+    /// Sets or clears an event's note; the previous versions stay in `note_edit`.
+    static func setNote(_ tx: Tx, _ p: NoteSetParams) throws -> HistoryItem {
+        try Validate.note(p.note)
+        guard let row = try Row.fetchOne(tx.db, sql: "SELECT \(EventRecord.columns) FROM event WHERE id = ?",
+                                         arguments: [p.event]) else {
+            throw LedgerError.notFound("event \(p.event) not found")
+        }
+        let event = EventRecord(row: row)
+        let note = (p.note?.isEmpty ?? true) ? nil : p.note
+        let edits = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM note_edit WHERE event_id = ?",
+                                     arguments: [p.event]) ?? 0
+        if edits == 0 {
+            // Keep the original note as the first version of the history.
+            try tx.db.execute(sql: "INSERT INTO note_edit (event_id, note, actor, staff, at_ms) VALUES (?, ?, ?, ?, ?)",
+                              arguments: [event.id, event.note, event.actor, event.staff, event.recordedAtMs])
+        }
+        try tx.db.execute(sql: "INSERT INTO note_edit (event_id, note, actor, staff, at_ms) VALUES (?, ?, ?, ?, ?)",
+                          arguments: [event.id, note, tx.actor.user, tx.actor.staff, tx.nowMs])
+        try tx.db.execute(sql: "UPDATE event SET note = ? WHERE id = ?", arguments: [note, event.id])
+        var item = event.item
+        item.note = note
+        return item
+    }
+
+    static func noteHistory(_ db: Database, _ p: NoteHistoryParams) throws -> Page<NoteEdit> {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM event WHERE id = ?", arguments: [p.event]) == true else {
+            throw LedgerError.notFound("event \(p.event) not found")
+        }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT event_id, note, actor, staff, at_ms FROM note_edit WHERE event_id = ? ORDER BY id
+            """, arguments: [p.event])
+        return Page(items: rows.map { NoteEdit(event: $0[0], note: $0[1], actor: $0[2], staff: $0[3], at: Timestamp(ms: $0[4])) },
+                    nextCursor: nil)
+    }
+}

@@ -1,0 +1,91 @@
+import CreditProtocol
+import GRDB
+
+/// Checks every ledger invariant and reports each violation with the ids involved.
+enum Verify {
+    static func run(_ db: Database) throws -> VerifyResult {
+        var violations: [Violation] = []
+        try clientBalances(db, &violations)
+        try lotBalances(db, &violations)
+        try bookingAllocations(db, &violations)
+        try lotStates(db, &violations)
+        let counts = try Row.fetchOne(db, sql: """
+            SELECT (SELECT COUNT(*) FROM client), (SELECT COUNT(*) FROM lot), (SELECT COUNT(*) FROM event)
+            """)!
+        return VerifyResult(ok: violations.isEmpty, clients: counts[0], lots: counts[1], events: counts[2],
+                            violations: violations)
+    }
+
+    /// balance = sum of event amounts = sum of lots' remaining - debt, per client.
+    private static func clientBalances(_ db: Database, _ violations: inout [Violation]) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT c.id,
+              COALESCE((SELECT SUM(amount) FROM event WHERE client_id = c.id), 0),
+              COALESCE((SELECT SUM(remaining) FROM lot WHERE client_id = c.id AND refunded = 0), 0),
+              COALESCE((SELECT SUM(credits) FROM allocation WHERE client_id = c.id AND lot_id IS NULL AND state = 'held'), 0)
+            FROM client c
+            """)
+        for row in rows {
+            let client: String = row[0]
+            let events: Int64 = row[1]
+            let remaining: Int64 = row[2]
+            let debt: Int64 = row[3]
+            if events != remaining - debt {
+                violations.append(Violation(check: "client_balance", client: client,
+                    detail: "sum of event amounts \(events) != lots remaining \(remaining) - debt \(debt)"))
+            }
+        }
+    }
+
+    /// Each lot's remaining equals the signed credits of the events on it.
+    private static func lotBalances(_ db: Database, _ violations: inout [Violation]) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT l.id, l.client_id, l.remaining, COALESCE(e.net, 0) + COALESCE(r.net, 0)
+            FROM lot l
+            LEFT JOIN (SELECT lot_id, SUM(CASE kind
+                    WHEN 'issued' THEN credits WHEN 'returned' THEN credits
+                    WHEN 'voided' THEN 0 ELSE -credits END) AS net
+                FROM event WHERE lot_id IS NOT NULL GROUP BY lot_id) e ON e.lot_id = l.id
+            LEFT JOIN (SELECT to_lot_id, SUM(credits) AS net FROM event
+                WHERE to_lot_id IS NOT NULL GROUP BY to_lot_id) r ON r.to_lot_id = l.id
+            WHERE l.remaining != COALESCE(e.net, 0) + COALESCE(r.net, 0)
+            """)
+        for row in rows {
+            let remaining: Int64 = row[2]
+            let net: Int64 = row[3]
+            violations.append(Violation(check: "lot_balance", client: row[1], lot: row[0],
+                                        detail: "remaining \(remaining) != net credits of its events \(net)"))
+        }
+    }
+
+    /// A booking that keeps its credits holds exactly its cost; a returned one holds none.
+    private static func bookingAllocations(_ db: Database, _ violations: inout [Violation]) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT b.id, b.client_id, b.status, b.credit_cost,
+              COALESCE((SELECT SUM(credits) FROM allocation WHERE booking_id = b.id AND state = 'held'), 0)
+            FROM booking b
+            WHERE COALESCE((SELECT SUM(credits) FROM allocation WHERE booking_id = b.id AND state = 'held'), 0)
+              != CASE WHEN b.status IN ('cancelled_early', 'cancelled_waived') THEN 0 ELSE b.credit_cost END
+            """)
+        for row in rows {
+            let status: String = row[2]
+            let cost: Int64 = row[3]
+            let held: Int64 = row[4]
+            violations.append(Violation(check: "booking_allocation", client: row[1], booking: row[0],
+                                        detail: "\(status) booking of cost \(cost) holds \(held) credits"))
+        }
+    }
+
+    /// Refunded or expired lots keep nothing.
+    private static func lotStates(_ db: Database, _ violations: inout [Violation]) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, client_id, remaining, refunded, expiry_done FROM lot
+            WHERE remaining > 0 AND (refunded = 1 OR expiry_done = 1)
+            """)
+        for row in rows {
+            let remaining: Int64 = row[2]
+            violations.append(Violation(check: "lot_state", client: row[1], lot: row[0],
+                                        detail: "a refunded or expired lot still has \(remaining) credits"))
+        }
+    }
+}
