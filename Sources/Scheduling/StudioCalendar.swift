@@ -39,7 +39,17 @@ public struct StudioCalendar: Sendable {
 
     private static func isKnown(_ identifier: String) -> Bool {
         if identifier == "UTC" || identifier == "GMT" { return true }
-        return TimeZone.knownTimeZoneIdentifiers.contains(identifier)
+        if TimeZone.knownTimeZoneIdentifiers.contains(identifier) { return true }
+        // Foundation's list omits IANA backward links such as "Etc/UTC" (Debian's default in
+        // /etc/timezone) and "US/Eastern"; accept those when the system's zoneinfo has the file.
+        // "GMT+5" is refused: Foundation reads it as +05:00, the IANA file as -05:00.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-")
+        guard identifier.allSatisfy(allowed.contains), !identifier.hasPrefix("/"),
+              !["GMT+", "GMT-", "UTC+", "UTC-", "posix/", "right/"].contains(where: identifier.hasPrefix)
+        else { return false }
+        var isDirectory: ObjCBool = false
+        let path = "/usr/share/zoneinfo/" + identifier
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
     /// The first instant of `date` in the zone. A local midnight that does not exist (DST gap at 00:00,
