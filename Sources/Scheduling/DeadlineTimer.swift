@@ -56,7 +56,7 @@ public final class DeadlineTimer: @unchecked Sendable {
     }
 
     /// Catch-up: synchronously processes everything overdue, in bounded batches, then arms the timer.
-    /// Call once, not from `queue`.
+    /// Call once (from any thread, `queue` included).
     public func start() {
         let alreadyStarted = lock.withLock {
             defer { state.started = true }
@@ -129,6 +129,7 @@ public final class DeadlineTimer: @unchecked Sendable {
                 return total
             }
             total += processed
+            retryDelayMs = 0
             lock.withLock { state.nextDeadlineMs = next }
             guard let next else {
                 arm(atMs: nil, nowMs: nowMs)
@@ -136,7 +137,6 @@ public final class DeadlineTimer: @unchecked Sendable {
             }
             let afterMs = clock.nowMs()
             if next > afterMs {
-                retryDelayMs = 0
                 arm(atMs: next, nowMs: afterMs)
                 return total
             }

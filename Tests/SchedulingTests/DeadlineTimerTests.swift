@@ -259,4 +259,39 @@ private func makeTimer(_ clock: any Clock, _ processor: FakeProcessor, batchMax:
         #expect(errors.errors.isEmpty)
         timer.stop()
     }
+
+    @Test func idleTimerMakesNoWakeups() {
+        // Given a running timer on the system clock with nothing scheduled, and one a day away
+        for pending in [[], [Deadline(atMs: SystemClock().nowMs() + 86_400_000, kind: .expireLot, subjectId: "far")]] {
+            let processor = FakeProcessor(pending)
+            let queue = DispatchQueue(label: "test.idle")
+            let timer = makeTimer(SystemClock(), processor, queue: queue)
+            timer.start()
+            queue.sync {}
+            let callsAfterStart = processor.calls
+            // When wall time passes / Then the processor is not consulted at all (nothing polls)
+            let never = DispatchSemaphore(value: 0)
+            _ = never.wait(timeout: .now() + .milliseconds(250))
+            queue.sync {}
+            #expect(processor.calls == callsAfterStart)
+            timer.stop()
+        }
+    }
+
+    @Test func failedTickIsRetriedByTheWallTimer() {
+        // Given an overdue deadline and a processor that fails on the first attempt
+        let errors = ErrorLog()
+        let done = DispatchSemaphore(value: 0)
+        let processor = FakeProcessor([Deadline(atMs: SystemClock().nowMs() - 10, kind: .expireLot, subjectId: "a")])
+        processor.onBatch = { if !$0.isEmpty { done.signal() } }
+        processor.failNext(1)
+        let timer = makeTimer(SystemClock(), processor, errors: errors)
+        // When started
+        timer.start()
+        #expect(errors.errors.count == 1)
+        // Then the timer retries by itself after its first backoff (1 s) and succeeds
+        #expect(done.wait(timeout: .now() + .seconds(5)) == .success)
+        #expect(processor.processed.map(\.subjectId) == ["a"])
+        timer.stop()
+    }
 }

@@ -10,6 +10,7 @@ final class FakeProcessor: DeadlineProcessor, @unchecked Sendable {
     private var _processed: [Deadline] = []
     private var _batchSizes: [Int] = []
     private var failuresLeft = 0
+    private var _calls = 0
     /// Work created by processing a deadline (e.g. a membership's next boundary).
     private let followUp: @Sendable (Deadline) -> Deadline?
     /// Called (outside the lock) with each batch processed.
@@ -35,9 +36,12 @@ final class FakeProcessor: DeadlineProcessor, @unchecked Sendable {
     /// Sizes returned by every processDue call, including empty ones.
     var batchSizes: [Int] { lock.withLock { _batchSizes } }
     var pendingCount: Int { lock.withLock { pending.count } }
+    /// Every call of either method, failed or not: the timer's wakeups leave a trace here.
+    var calls: Int { lock.withLock { _calls } }
 
     func nextDeadlineMs() throws -> Int64? {
         try lock.withLock {
+            _calls += 1
             if failuresLeft > 0 { failuresLeft -= 1; throw InjectedFailure() }
             return lyingNextMs ?? pending.first?.atMs
         }
@@ -45,6 +49,7 @@ final class FakeProcessor: DeadlineProcessor, @unchecked Sendable {
 
     func processDue(nowMs: Int64, batchMax: Int) throws -> [Int64] {
         let batch: [Deadline] = try lock.withLock {
+            _calls += 1
             if failuresLeft > 0 { failuresLeft -= 1; throw InjectedFailure() }
             let due = Array(pending.prefix { $0.atMs <= nowMs }.prefix(batchMax))
             pending.removeFirst(due.count)
