@@ -1,3 +1,0 @@
-import Testing
-@testable import Scheduling
-@Test func placeholder() { #expect(1 + 1 == 2) }
