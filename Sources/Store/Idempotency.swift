@@ -13,7 +13,7 @@ enum Idempotency {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func run<R>(_ operation: Operation<R>, in tx: Tx) throws -> R {
+    static func run<R>(_ operation: LedgerOperation<R>, in tx: Tx) throws -> R {
         guard let key = operation.idempotencyKey, !operation.dryRun else { return try operation.body(tx) }
         let row = try Row.fetchOne(
             tx.db.cachedStatement(sql: "SELECT method, params, result FROM idempotency_key WHERE key = ?"),

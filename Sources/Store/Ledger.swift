@@ -83,13 +83,13 @@ public final class Ledger: @unchecked Sendable {
     // MARK: - Writes
 
     /// Applies one operation in its own transaction.
-    public func perform<R>(_ operation: Operation<R>, nowMs: Int64) throws(LedgerError) -> R {
+    public func perform<R>(_ operation: LedgerOperation<R>, nowMs: Int64) throws(LedgerError) -> R {
         try performBatch([operation], nowMs: nowMs)[0].get()
     }
 
     /// Applies operations in ONE transaction, each in its own savepoint with its own result: a failing
     /// operation is rolled back alone. When the commit itself fails, every operation fails with it.
-    public func performBatch<R>(_ operations: [Operation<R>], nowMs: Int64) -> [Result<R, LedgerError>] {
+    public func performBatch<R>(_ operations: [LedgerOperation<R>], nowMs: Int64) -> [Result<R, LedgerError>] {
         precondition(!operations.isEmpty)
         var results: [Result<R, LedgerError>] = []
         var committed: [EventRecord] = []
@@ -112,7 +112,7 @@ public final class Ledger: @unchecked Sendable {
         return results
     }
 
-    private func apply<R>(_ operation: Operation<R>, in tx: Tx) -> Result<R, LedgerError> {
+    private func apply<R>(_ operation: LedgerOperation<R>, in tx: Tx) -> Result<R, LedgerError> {
         let eventCount = tx.events.count
         let moved = tx.deadlinesMoved
         var result: Result<R, LedgerError> = .failure(.internalError("not run"))
@@ -159,7 +159,7 @@ public final class Ledger: @unchecked Sendable {
 }
 
 /// One mutating operation: method, canonical params for idempotency, actor and the body to run.
-public struct Operation<R: Codable & Sendable>: Sendable {
+public struct LedgerOperation<R: Codable & Sendable>: Sendable {
     public let method: Method
     public let idempotencyKey: String?
     let paramsText: String
@@ -183,8 +183,8 @@ public struct Operation<R: Codable & Sendable>: Sendable {
     }
 
     /// The same operation with its result mapped, e.g. to encoded JSON for the wire.
-    public func map<T>(_ transform: @escaping @Sendable (R) throws -> T) -> Operation<T> {
-        Operation<T>(method: method, idempotencyKey: idempotencyKey, paramsText: paramsText, actor: actor,
+    public func map<T>(_ transform: @escaping @Sendable (R) throws -> T) -> LedgerOperation<T> {
+        LedgerOperation<T>(method: method, idempotencyKey: idempotencyKey, paramsText: paramsText, actor: actor,
                      dryRun: dryRun, body: { tx in try transform(try body(tx)) })
     }
 

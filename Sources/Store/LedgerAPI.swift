@@ -2,82 +2,82 @@ import CreditProtocol
 import GRDB
 import Scheduling
 
-/// The typed facade: one method per protocol operation. Mutations return an `Operation` (so the
+/// The typed facade: one method per protocol operation. Mutations return a `LedgerOperation` (so the
 /// daemon can group-commit them) and have a convenience that performs it at once.
 extension Ledger {
     // MARK: Operations (for group commit)
 
-    public static func studioUpdate(_ p: StudioUpdateParams, by a: Actor) -> Operation<Studio> {
-        Operation(.studioUpdate, p, actor: a, body: Setup.updateStudio)
+    public static func studioUpdate(_ p: StudioUpdateParams, by a: Actor) -> LedgerOperation<Studio> {
+        LedgerOperation(.studioUpdate, p, actor: a, body: Setup.updateStudio)
     }
-    public static func sessionTypeCreate(_ p: SessionTypeCreateParams, by a: Actor) -> Operation<SessionType> {
-        Operation(.sessionTypeCreate, p, actor: a, body: Setup.createSessionType)
+    public static func sessionTypeCreate(_ p: SessionTypeCreateParams, by a: Actor) -> LedgerOperation<SessionType> {
+        LedgerOperation(.sessionTypeCreate, p, actor: a, body: Setup.createSessionType)
     }
-    public static func sessionTypeUpdate(_ p: SessionTypeUpdateParams, by a: Actor) -> Operation<SessionType> {
-        Operation(.sessionTypeUpdate, p, actor: a, body: Setup.updateSessionType)
+    public static func sessionTypeUpdate(_ p: SessionTypeUpdateParams, by a: Actor) -> LedgerOperation<SessionType> {
+        LedgerOperation(.sessionTypeUpdate, p, actor: a, body: Setup.updateSessionType)
     }
-    public static func sessionTypeArchive(_ p: IdActionParams, by a: Actor) -> Operation<SessionTypeArchiveResult> {
-        Operation(.sessionTypeArchive, p, actor: a, body: Setup.archiveSessionType)
+    public static func sessionTypeArchive(_ p: IdActionParams, by a: Actor) -> LedgerOperation<SessionTypeArchiveResult> {
+        LedgerOperation(.sessionTypeArchive, p, actor: a, body: Setup.archiveSessionType)
     }
-    public static func clientCreate(_ p: ClientCreateParams, by a: Actor) -> Operation<Client> {
-        Operation(.clientCreate, p, actor: a, body: Setup.createClient)
+    public static func clientCreate(_ p: ClientCreateParams, by a: Actor) -> LedgerOperation<Client> {
+        LedgerOperation(.clientCreate, p, actor: a, body: Setup.createClient)
     }
-    public static func clientUpdate(_ p: ClientUpdateParams, by a: Actor) -> Operation<Client> {
-        Operation(.clientUpdate, p, actor: a, body: Setup.updateClient)
+    public static func clientUpdate(_ p: ClientUpdateParams, by a: Actor) -> LedgerOperation<Client> {
+        LedgerOperation(.clientUpdate, p, actor: a, body: Setup.updateClient)
     }
-    public static func creditIssue(_ p: CreditIssueParams, by a: Actor) -> Operation<CreditIssueResult> {
-        Operation(.creditIssue, p, actor: a, body: Credits.issue)
+    public static func creditIssue(_ p: CreditIssueParams, by a: Actor) -> LedgerOperation<CreditIssueResult> {
+        LedgerOperation(.creditIssue, p, actor: a, body: Credits.issue)
     }
-    public static func creditRemove(_ p: CreditRemoveParams, by a: Actor) -> Operation<CreditRemoveResult> {
-        Operation(.creditRemove, p, actor: a, body: Credits.remove)
+    public static func creditRemove(_ p: CreditRemoveParams, by a: Actor) -> LedgerOperation<CreditRemoveResult> {
+        LedgerOperation(.creditRemove, p, actor: a, body: Credits.remove)
     }
-    public static func noteSet(_ p: NoteSetParams, by a: Actor) -> Operation<HistoryItem> {
-        Operation(.noteSet, p, actor: a, body: History.setNote)
+    public static func noteSet(_ p: NoteSetParams, by a: Actor) -> LedgerOperation<HistoryItem> {
+        LedgerOperation(.noteSet, p, actor: a, body: History.setNote)
     }
-    public static func bookingCreate(_ p: BookingCreateParams, by a: Actor) -> Operation<Booking> {
-        Operation(.bookingCreate, p, actor: a, dryRun: p.dryRun ?? false, body: Bookings.create)
+    public static func bookingCreate(_ p: BookingCreateParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingCreate, p, actor: a, dryRun: p.dryRun ?? false, body: Bookings.create)
     }
-    public static func bookingCancel(_ p: BookingCancelParams, by a: Actor) -> Operation<Booking> {
-        Operation(.bookingCancel, p, actor: a, body: Bookings.cancel)
+    public static func bookingCancel(_ p: BookingCancelParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingCancel, p, actor: a, body: Bookings.cancel)
     }
-    public static func bookingWaive(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
-        Operation(.bookingWaive, p, actor: a, body: Bookings.waive)
+    public static func bookingWaive(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingWaive, p, actor: a, body: Bookings.waive)
     }
-    public static func bookingSettle(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
-        Operation(.bookingSettle, p, actor: a, body: Bookings.settle)
+    public static func bookingSettle(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingSettle, p, actor: a, body: Bookings.settle)
     }
-    public static func bookingNoShow(_ p: IdActionParams, by a: Actor) -> Operation<Booking> {
-        Operation(.bookingNoShow, p, actor: a, body: Bookings.noShow)
+    public static func bookingNoShow(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingNoShow, p, actor: a, body: Bookings.noShow)
     }
-    public static func packageCreate(_ p: PackageCreateParams, by a: Actor) -> Operation<CreditProtocol.Package> {
-        Operation(.packageCreate, p, actor: a, body: Sales.createPackage)
+    public static func packageCreate(_ p: PackageCreateParams, by a: Actor) -> LedgerOperation<CreditProtocol.Package> {
+        LedgerOperation(.packageCreate, p, actor: a, body: Sales.createPackage)
     }
-    public static func packageArchive(_ p: IdActionParams, by a: Actor) -> Operation<CreditProtocol.Package> {
-        Operation(.packageArchive, p, actor: a, body: Sales.archivePackage)
+    public static func packageArchive(_ p: IdActionParams, by a: Actor) -> LedgerOperation<CreditProtocol.Package> {
+        LedgerOperation(.packageArchive, p, actor: a, body: Sales.archivePackage)
     }
-    public static func purchaseCreate(_ p: PurchaseCreateParams, by a: Actor) -> Operation<Purchase> {
-        Operation(.purchaseCreate, p, actor: a, body: Sales.purchase)
+    public static func purchaseCreate(_ p: PurchaseCreateParams, by a: Actor) -> LedgerOperation<Purchase> {
+        LedgerOperation(.purchaseCreate, p, actor: a, body: Sales.purchase)
     }
-    public static func purchaseRefund(_ p: IdActionParams, by a: Actor) -> Operation<Purchase> {
-        Operation(.purchaseRefund, p, actor: a, body: Sales.refund)
+    public static func purchaseRefund(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Purchase> {
+        LedgerOperation(.purchaseRefund, p, actor: a, body: Sales.refund)
     }
-    public static func planCreate(_ p: PlanCreateParams, by a: Actor) -> Operation<Plan> {
-        Operation(.planCreate, p, actor: a, body: Memberships.createPlan)
+    public static func planCreate(_ p: PlanCreateParams, by a: Actor) -> LedgerOperation<Plan> {
+        LedgerOperation(.planCreate, p, actor: a, body: Memberships.createPlan)
     }
-    public static func planArchive(_ p: IdActionParams, by a: Actor) -> Operation<Plan> {
-        Operation(.planArchive, p, actor: a, body: Memberships.archivePlan)
+    public static func planArchive(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Plan> {
+        LedgerOperation(.planArchive, p, actor: a, body: Memberships.archivePlan)
     }
-    public static func membershipCreate(_ p: MembershipCreateParams, by a: Actor) -> Operation<Membership> {
-        Operation(.membershipCreate, p, actor: a, body: Memberships.create)
+    public static func membershipCreate(_ p: MembershipCreateParams, by a: Actor) -> LedgerOperation<Membership> {
+        LedgerOperation(.membershipCreate, p, actor: a, body: Memberships.create)
     }
-    public static func membershipPause(_ p: IdActionParams, by a: Actor) -> Operation<Membership> {
-        Operation(.membershipPause, p, actor: a, body: Memberships.pause)
+    public static func membershipPause(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Membership> {
+        LedgerOperation(.membershipPause, p, actor: a, body: Memberships.pause)
     }
-    public static func membershipResume(_ p: IdActionParams, by a: Actor) -> Operation<Membership> {
-        Operation(.membershipResume, p, actor: a, body: Memberships.resume)
+    public static func membershipResume(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Membership> {
+        LedgerOperation(.membershipResume, p, actor: a, body: Memberships.resume)
     }
-    public static func membershipCancel(_ p: MembershipCancelParams, by a: Actor) -> Operation<Membership> {
-        Operation(.membershipCancel, p, actor: a, body: Memberships.cancel)
+    public static func membershipCancel(_ p: MembershipCancelParams, by a: Actor) -> LedgerOperation<Membership> {
+        LedgerOperation(.membershipCancel, p, actor: a, body: Memberships.cancel)
     }
 
     // MARK: Reads
