@@ -1,1 +1,106 @@
-print("storebench")
+// storebench: release-mode throughput of the Store on a file database with synchronous=FULL.
+//
+//   swift run -c release storebench [--bookings N] [--batch 64] [--dir PATH]
+//
+// It measures bookings applied through `Ledger.performBatch` (one transaction per batch, a savepoint
+// per booking, as the daemon's group commit does), and the raw SQLite ceiling on the same disk:
+// plain INSERTs with the same batch size, and one commit per row.
+import CSQLite
+import CreditProtocol
+import Foundation
+import Store
+
+struct Options {
+    var bookings = 64_000
+    var batch = 64
+    var dir = FileManager.default.temporaryDirectory.appendingPathComponent("storebench").path
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch flag {
+            case "--bookings": bookings = Int(value) ?? bookings
+            case "--batch": batch = Int(value) ?? batch
+            case "--dir": dir = value
+            default: fatalError("unknown flag \(flag)")
+            }
+        }
+    }
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func benchLedger(_ options: Options) throws -> Double {
+    let path = options.dir + "/ledger.sqlite"
+    let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR"))
+    let synchronous = try ledger.synchronousMode()
+    precondition(synchronous == 2, "synchronous must be FULL")
+    let actor = Actor(user: "bench")
+    var now = Timestamp("2026-01-05T09:00:00Z")!.ms
+    _ = try ledger.perform(Ledger.sessionTypeCreate(SessionTypeCreateParams(id: "yoga", name: "Yoga"), by: actor), nowMs: now)
+    let clients = 1000
+    for c in 0..<clients {
+        _ = try ledger.perform(Ledger.clientCreate(ClientCreateParams(id: "c\(c)", name: "Client \(c)"), by: actor), nowMs: now)
+        _ = try ledger.perform(Ledger.creditIssue(CreditIssueParams(client: "c\(c)", sessionType: "yoga", credits: 100_000), by: actor), nowMs: now)
+    }
+    var made = 0
+    let elapsed = try seconds {
+        while made < options.bookings {
+            let ops = (0..<options.batch).map { i in
+                Ledger.bookingCreate(BookingCreateParams(
+                    id: "b\(made + i)", client: "c\((made + i) % clients)", sessionType: "yoga",
+                    startsAt: Timestamp(ms: now + 86_400_000 * 7)), by: actor)
+            }
+            for result in ledger.performBatch(ops, nowMs: now) { _ = try result.get() }
+            made += options.batch
+            now += 1
+        }
+    }
+    let verified = try ledger.verify()
+    precondition(verified.ok)
+    return Double(made) / elapsed
+}
+
+func benchRaw(_ options: Options, batch: Int, rows: Int) -> Double {
+    let path = options.dir + "/raw-\(batch).sqlite"
+    var db: OpaquePointer?
+    precondition(sqlite3_open(path, &db) == SQLITE_OK)
+    defer { sqlite3_close(db) }
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, client TEXT, amount INTEGER, at INTEGER)", nil, nil, nil)
+    var insert: OpaquePointer?
+    sqlite3_prepare_v2(db, "INSERT INTO t (client, amount, at) VALUES (?, ?, ?)", -1, &insert, nil)
+    defer { sqlite3_finalize(insert) }
+    let elapsed = seconds {
+        var done = 0
+        while done < rows {
+            sqlite3_exec(db, "BEGIN", nil, nil, nil)
+            for i in 0..<batch {
+                sqlite3_bind_text(insert, 1, "c\(done + i)", -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                sqlite3_bind_int64(insert, 2, -1)
+                sqlite3_bind_int64(insert, 3, Int64(done + i))
+                sqlite3_step(insert)
+                sqlite3_reset(insert)
+            }
+            sqlite3_exec(db, "COMMIT", nil, nil, nil)
+            done += batch
+        }
+    }
+    return Double(rows) / elapsed
+}
+
+let options = Options(CommandLine.arguments)
+try? FileManager.default.removeItem(atPath: options.dir)
+try FileManager.default.createDirectory(atPath: options.dir, withIntermediateDirectories: true)
+let ledgerRate = try benchLedger(options)
+let rawBatched = benchRaw(options, batch: options.batch, rows: options.bookings)
+let rawSingle = benchRaw(options, batch: 1, rows: min(options.bookings, 2000))
+print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FULL): \(Int(ledgerRate)) bookings/s")
+print("raw sqlite3 INSERT, \(options.batch) rows per commit:                  \(Int(rawBatched)) rows/s")
+print("raw sqlite3 INSERT, one commit per row:                          \(Int(rawSingle)) rows/s")
+print(String(format: "ledger / raw batched: %.2f", ledgerRate / rawBatched))
+try? FileManager.default.removeItem(atPath: options.dir)
