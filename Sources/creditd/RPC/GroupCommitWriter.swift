@@ -10,7 +10,7 @@ import Synchronization
 final class GroupCommitWriter: Sendable {
     private struct Pending: Sendable {
         let call: Call
-        let continuation: CheckedContinuation<Result<Data, WireError>, Never>
+        let ticket: WriteTicket
     }
 
     private struct State: Sendable {
@@ -29,17 +29,22 @@ final class GroupCommitWriter: Sendable {
         self.batchMax = batchMax
     }
 
+    /// Queues one mutating call; calls are applied in the order they were enqueued.
+    func enqueue(_ call: Call) -> WriteTicket {
+        let ticket = WriteTicket()
+        let startDrain = state.withLock { state -> Bool in
+            state.queue.append(Pending(call: call, ticket: ticket))
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain { Task { await self.drain() } }
+        return ticket
+    }
+
     /// Queues one mutating call and returns its outcome once its transaction is durable.
     func submit(_ call: Call) async -> Result<Data, WireError> {
-        await withCheckedContinuation { continuation in
-            let startDrain = state.withLock { state -> Bool in
-                state.queue.append(Pending(call: call, continuation: continuation))
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain { Task { await self.drain() } }
-        }
+        await enqueue(call).value
     }
 
     /// Transactions committed and calls applied so far, for `daemon.status`.
@@ -68,7 +73,7 @@ final class GroupCommitWriter: Sendable {
                 let result = index < results.count
                     ? results[index]
                     : .failure(WireError(.internalError, "the ledger returned no outcome for this call"))
-                pending.continuation.resume(returning: result)
+                pending.ticket.fulfill(result)
             }
         }
     }

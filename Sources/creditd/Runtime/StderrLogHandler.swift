@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 
@@ -32,7 +33,9 @@ struct StderrLogHandler: LogHandler {
     func log(event: LogEvent) {
         var all = self.metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
-        var line = Self.prefix(for: event.level) + event.message.description
+        let prefix = Self.prefix(for: event.level)
+        // Every physical line carries the priority, since journald splits at newlines.
+        var line = prefix + event.message.description.replacingOccurrences(of: "\n", with: "\n" + prefix)
         if !all.isEmpty {
             line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }

@@ -14,6 +14,8 @@ final class ConnectionOutlet: EventSink {
         var closed = false
     }
 
+    /// The order in which the connection's requests are admitted.
+    let order = ConnectionOrder()
     private let channel: any Channel
     private let queueMax: Int
     private let state = Mutex(State())

@@ -87,12 +87,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         guard let outlet else { return }
         let sequence = headSequence + slots.count
         slots.append(Slot())
+        logger.debug("dispatch", metadata: ["bytes": "\(bytes.count)", "in_flight": "\(slots.count)"])
         let promise = context.eventLoop.makePromise(of: Data?.self)
         let dispatcher = self.dispatcher
         let identity = self.identity
         promise.completeWithTask {
             let peer = await identity?.value
-            return await dispatcher.handle(line: bytes, peer: peer, outlet: outlet)
+            return await dispatcher.handle(line: bytes, sequence: sequence, peer: peer, outlet: outlet)
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             let reply: Data?
