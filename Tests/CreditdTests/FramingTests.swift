@@ -108,3 +108,48 @@ import Testing
         #expect(calls == 120 && batches <= calls)
     }
 }
+
+/// Backpressure and slow consumers.
+@Suite struct BackpressureTests {
+    @Test func inFlightIsCappedAndEveryRequestAnswered() throws {
+        // Given 1,000 requests pipelined in one write on one connection
+        let daemon = try DaemonProcess()
+        let client = try daemon.connect()
+        let lines = (0..<1000).map { LineClient.request("daemon.status", id: $0, params: ["fake_delay_ms": $0 % 3]) }
+        try client.send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        // When all replies are read
+        for index in 0..<1000 {
+            #expect(try client.readObject()["id"] as? Int == index)
+        }
+        // Then all came in order, and never more than 128 were in flight at once
+        let inFlight = daemon.log.split(separator: "\n").compactMap { line in
+            line.range(of: "in_flight=").map { Int(line[$0.upperBound...].prefix { $0.isNumber }) ?? 0 }
+        }
+        #expect(inFlight.count == 1000)
+        #expect(inFlight.max() ?? 0 <= 128)
+    }
+
+    @Test func stalledSubscriberIsDisconnectedWithoutBlockingWriters() throws {
+        // Given a subscriber that stops reading
+        let daemon = try DaemonProcess()
+        let subscriber = try daemon.connect()
+        #expect(try subscriber.call("events.subscribe").result != nil)
+        let writer = try daemon.connect()
+        _ = try writer.call("client.create", params: ["id": "w", "name": "W"])
+        // When more events are committed than its queue holds (10,000)
+        let issue = #"{"jsonrpc":"2.0","id":1,"method":"credit.issue","params":{"client":"w","session_type":"t","credits":1}}"#
+        let batch = "[" + Array(repeating: issue, count: 256).joined(separator: ",") + "]"
+        for _ in 0..<50 {
+            try writer.sendLine(batch)
+            // Then every write is still answered promptly
+            #expect((try writer.readJSON() as? [Any])?.count == 256)
+        }
+        // And the subscriber, once it reads, finds its stream cut off
+        var received = 0
+        while let line = try subscriber.readLine() {
+            if line.contains("events.event") { received += 1 }
+        }
+        #expect(received < 12_800)
+        #expect(daemon.process.isRunning)
+    }
+}

@@ -60,11 +60,11 @@ import Testing
         // Given a socket file nobody listens on (a crashed daemon's) at the daemon's path
         var stalePath = ""
         // When a daemon is started on it
-        let daemon = try DaemonProcess { directory in
+        let daemon = try DaemonProcess(prepare: { directory in
             stalePath = directory.appendingPathComponent("creditd.sock").path
             try Self.makeStaleSocket(at: stalePath)
             #expect(FileManager.default.fileExists(atPath: stalePath))
-        }
+        })
         // Then it serves there, with mode 0660
         #expect(daemon.socketPath == stalePath)
         #expect(try daemon.connect().call("daemon.status").result != nil)

@@ -68,10 +68,11 @@ final class SubscriptionHub: Sendable {
     func publish(_ events: [PublishedEvent]) {
         guard !events.isEmpty else { return }
         let current = subscribers.withLock { Array($0) }
+        guard !current.isEmpty else { return }
+        let lines = events.map { RPCReply.notification(method: Self.notificationMethod, params: $0.json) }
         var dropped: [(UInt64, any EventSink)] = []
         for (id, subscriber) in current {
-            for event in events where subscriber.filter.matches(event) {
-                let line = RPCReply.notification(method: Self.notificationMethod, params: event.json)
+            for (event, line) in zip(events, lines) where subscriber.filter.matches(event) {
                 if !subscriber.sink.offer(line) {
                     dropped.append((id, subscriber.sink))
                     break

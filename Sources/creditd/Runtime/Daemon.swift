@@ -36,6 +36,9 @@ final class Daemon: Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     private let server = Mutex<(channel: (any Channel)?, boundPath: String?)>((nil, nil))
     private let stopping = Atomic<Bool>(false)
+    /// Pings the systemd watchdog. Until the scheduler exists it runs on its own queue; it
+    /// moves to the scheduler's queue so that a stuck scheduler stops the pings.
+    private let watchdog = Mutex<WatchdogTimer?>(nil)
 
     init(options: DaemonOptions, config: DaemonConfig, logger: Logger) {
         self.options = options
@@ -65,6 +68,9 @@ final class Daemon: Sendable {
             "time_zone": "\(current.studio.timeZone)", "backend": "\(options.fakeBackend ? "fake" : "ledger")",
         ])
         Systemd.ready(status: status)
+        let timer = Systemd.startWatchdog(on: DispatchQueue(label: "creditd.watchdog"))
+        watchdog.withLock { $0 = timer }
+        if timer != nil { logger.info("systemd watchdog armed") }
     }
 
     private func makeBackend(_ config: DaemonConfig) throws -> any Backend {
@@ -102,6 +108,7 @@ final class Daemon: Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         logger.info("stopping: finishing in-flight requests")
         Systemd.stopping(status: "stopping: finishing \(registry.count) connections")
+        watchdog.withLock { $0?.cancel() }
         let (channel, boundPath) = server.withLock { $0 }
         try? await channel?.close()
         let loop = group.next()

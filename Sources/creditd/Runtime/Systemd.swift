@@ -37,13 +37,20 @@ enum Systemd {
     ///
     /// The ping runs on the queue it is given, so that a stuck queue stops the pings and
     /// systemd restarts the daemon: pass the queue whose liveness matters (the scheduler's).
-    static func startWatchdog(on queue: DispatchQueue) -> (any DispatchSourceTimer)? {
+    static func startWatchdog(on queue: DispatchQueue) -> WatchdogTimer? {
         guard let usec = watchdogMicroseconds() else { return nil }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = DispatchTimeInterval.microseconds(Int(usec / 2))
         timer.schedule(deadline: .now(), repeating: interval, leeway: .milliseconds(Int(usec / 20_000)))
         timer.setEventHandler { @Sendable in Systemd.notify("WATCHDOG=1") }
         timer.resume()
-        return timer
+        return WatchdogTimer(timer: timer)
     }
+}
+
+/// A running watchdog timer. Dispatch sources are thread-safe, hence the unchecked Sendable.
+struct WatchdogTimer: @unchecked Sendable {
+    let timer: any DispatchSourceTimer
+
+    func cancel() { timer.cancel() }
 }

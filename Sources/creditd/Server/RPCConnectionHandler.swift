@@ -26,6 +26,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let inFlightMax: Int
     private let logger: Logger
     private var slots = CircularBuffer<Slot>()
+    /// Lines already read while the pipeline was full; dispatched as slots free up.
+    private var waitingLines = CircularBuffer<[UInt8]>()
     /// Sequence number of `slots.first`.
     private var headSequence = 0
     private var readHeld = false
@@ -74,8 +76,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         guard !stopping else { return }
         switch unwrapInboundIn(data) {
         case .line(let bytes):
-            dispatch(bytes, context: context)
+            // One read can carry many lines; beyond the cap they wait, so the cap is exact.
+            if slots.count >= inFlightMax || !waitingLines.isEmpty {
+                waitingLines.append(bytes)
+            } else {
+                dispatch(bytes, context: context)
+            }
         case .oversized:
+            // Lines before the oversized one were read in full: answer them first.
+            while let waiting = waitingLines.popFirst() { dispatch(waiting, context: context) }
             stopping = true
             let error = RPCError.requestLimit("request line longer than \(Limits.lineBytesMax) bytes", limit: Limits.lineBytesMax)
             slots.append(Slot(done: true, reply: RPCReply.error(id: .null, error), closeAfter: true))
@@ -128,15 +137,26 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             if head.closeAfter { closeAfterWrites(context: context) }
         }
         if wrote { context.flush() }
-        if readHeld, !stopping, slots.count < inFlightMax {
-            readHeld = false
-            context.read()
+        while slots.count < inFlightMax, !closing, let waiting = waitingLines.popFirst() {
+            dispatch(waiting, context: context)
         }
+        resumeReadingIfPossible(context: context)
         closeIfFinished(context: context)
     }
 
+    private var mayRead: Bool {
+        !stopping && slots.count < inFlightMax && waitingLines.isEmpty
+    }
+
+    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
+        if readHeld, mayRead, context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
+    }
+
     private func closeIfFinished(context: ChannelHandlerContext) {
-        guard slots.isEmpty, !closing else { return }
+        guard slots.isEmpty, waitingLines.isEmpty, !closing else { return }
         // A half-closed subscriber stays open to receive events; a draining daemon closes everyone.
         let subscribed = outlet?.isSubscribed ?? false
         if draining || (inputClosed && !subscribed) { closeAfterWrites(context: context) }
@@ -159,8 +179,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             inputClosed = true
             closeIfFinished(context: context)
         } else if event is DrainConnection {
+            // Lines read but not dispatched were never executed: drop them, answer the rest.
             stopping = true
             draining = true
+            waitingLines.removeAll()
             closeIfFinished(context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -168,12 +190,18 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        // Backpressure: hold the read while the pipeline is full (or no more requests are wanted).
-        if stopping || slots.count >= inFlightMax {
-            readHeld = true
-        } else {
+        // Backpressure: hold the read while the pipeline is full, while the client is not
+        // reading its replies (channel not writable), or when no more requests are wanted.
+        if mayRead, context.channel.isWritable {
             context.read()
+        } else {
+            readHeld = true
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReadingIfPossible(context: context)
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

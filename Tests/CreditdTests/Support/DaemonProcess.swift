@@ -10,7 +10,11 @@ final class DaemonProcess {
 
     /// Starts the daemon and waits until its socket accepts connections.
     /// `prepare` runs on the fresh directory before the daemon starts.
+    /// `environment` (given the directory) is added to the daemon's; `launcher` is a command to run creditd through
+    /// (e.g. systemd-socket-activate), given the socket path and returning the arguments before creditd's.
     init(config: String? = nil, extraArguments: [String] = [], waitUntilServing: Bool = true,
+         launcher: ((String) -> [String])? = nil,
+         environment extra: (URL) -> [String: String] = { _ in [:] },
          prepare: (URL) throws -> Void = { _ in }) throws {
         directory = try Self.makeTemporaryDirectory()
         try prepare(directory)
@@ -24,8 +28,14 @@ final class DaemonProcess {
             arguments += ["--config", configURL.path]
         }
         process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = arguments + extraArguments
+        if let launcher {
+            let prefix = launcher(socketPath)
+            process.executableURL = URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + [try Self.binary().path] + arguments + extraArguments
+        } else {
+            process.executableURL = try Self.binary()
+            process.arguments = arguments + extraArguments
+        }
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         // Never let the daemon talk to a real service manager from a test run.
@@ -34,6 +44,7 @@ final class DaemonProcess {
         }
         // Debug logging lets tests wait on what the daemon did instead of sleeping.
         environment["CREDITD_LOG_LEVEL"] = "debug"
+        environment.merge(extra(directory)) { $1 }
         process.environment = environment
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
