@@ -24,11 +24,9 @@ final class LineClient {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0 else {
-            let code = errno
-            close(fd)
-            throw TestFailure("connect \(path): errno \(code)")
-        }
+        // No close here: the instance is fully initialised, so deinit runs and closes fd;
+        // closing twice would close some other test's freshly opened descriptor.
+        guard rc == 0 else { throw TestFailure("connect \(path): errno \(errno)") }
     }
 
     deinit { close(fd) }
