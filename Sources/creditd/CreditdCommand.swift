@@ -18,16 +18,16 @@ struct CreditdCommand: ParsableCommand {
             """,
         version: Daemon.version)
 
-    @Option(help: "Config file (TOML).")
+    @Option(help: ArgumentHelp("Config file (TOML).", valueName: "path"))
     var config: String?
 
-    @Option(help: "Unix socket path to serve, overriding the config.")
+    @Option(help: ArgumentHelp("Unix socket path to serve, overriding the config.", valueName: "path"))
     var socket: String?
 
-    @Option(help: "SQLite database path, overriding the config.")
+    @Option(help: ArgumentHelp("SQLite database path, overriding the config.", valueName: "path"))
     var database: String?
 
-    @Option(name: .customLong("test-clock"), help: "Run on a test clock starting at this RFC 3339 instant (never in production).")
+    @Option(name: .customLong("test-clock"), help: ArgumentHelp("Run on a test clock starting at this RFC 3339 instant (never in production).", valueName: "rfc3339"))
     var testClock: String?
 
     @Flag(name: .customLong("check-config"), help: "Validate the config, report what is wrong, and exit 0 (valid) or 1.")

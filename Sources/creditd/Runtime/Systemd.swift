@@ -24,7 +24,6 @@ enum Systemd {
     static func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
     static func status(_ text: String) { notify("STATUS=\(text)") }
     static func stopping(status: String) { notify("STOPPING=1\nSTATUS=\(status)") }
-    static func reloading(status: String) { notify("RELOADING=1\nSTATUS=\(status)") }
 
     /// The watchdog interval in microseconds when systemd expects pings, else nil.
     static func watchdogMicroseconds() -> UInt64? {
