@@ -33,6 +33,25 @@ import Testing
         }
     }
 
+    @Test func pipelinedWritesApplyInOrderAndReadsSeeThem() throws {
+        // Given one write creating a client, 98 writes issuing to it, and a read, in one write
+        let daemon = try DaemonProcess()
+        let client = try daemon.connect()
+        var lines = [LineClient.request("client.create", id: 0, params: ["id": "p", "name": "P"])]
+        for index in 1...98 {
+            lines.append(LineClient.request("credit.issue", id: index, params: ["client": "p", "session_type": "t", "credits": 1]))
+        }
+        lines.append(LineClient.request("balance.get", id: 99, params: ["client": "p"]))
+        // When they are sent at once
+        try client.send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        // Then every write succeeded (the client existed before its credits) and the read saw all of them
+        for index in 0..<99 {
+            let reply = try client.readObject()
+            #expect(reply["id"] as? Int == index && reply.result != nil, "\(reply)")
+        }
+        #expect(try client.readObject().result?["total"] as? Int == 98)
+    }
+
     @Test func batchRepliesInOrderWithoutNotifications() throws {
         // Given a batch of a call, a notification, an unknown method and a non-object
         let daemon = try DaemonProcess()
