@@ -46,6 +46,9 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        // End-to-end tests of the built `creditd` binary over its Unix socket; depending on
+        // the executable makes `swift build --build-tests` build it too.
+        .testTarget(name: "CreditdTests", dependencies: ["creditd", "CreditProtocol"], exclude: ["client.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

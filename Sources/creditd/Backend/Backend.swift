@@ -1,0 +1,37 @@
+import CreditProtocol
+import Foundation
+
+/// Who is calling, from SO_PEERCRED, and what their role allows.
+struct Caller: Sendable {
+    /// Peer user id.
+    let uid: UInt32
+    /// Peer primary group id.
+    let gid: UInt32
+    /// Peer process id (at connect time).
+    let pid: Int32
+    /// User name of `uid`, or the decimal uid when the user has no passwd entry.
+    let userName: String
+    /// Role name from the config's `[access]`; several matching roles are joined with `+`.
+    let role: String
+    /// Union of the permissions of `role`.
+    let permissions: Set<Permission>
+}
+
+/// One decoded JSON-RPC call.
+struct Call: Sendable {
+    /// The method called.
+    let method: Method
+    /// The params member re-serialized as a JSON object, `{}` if absent.
+    let params: Data
+    /// The authenticated caller.
+    let caller: Caller
+}
+
+/// The ledger side of the daemon. Implemented later in creditd by binding Store's Ledger.
+protocol Backend: Sendable {
+    /// A read-only call, run concurrently with writes (WAL readers). Returns the JSON of `result`.
+    func read(_ call: Call) async throws(WireError) -> Data
+    /// Mutating calls applied in ONE transaction, each in its own savepoint; one outcome per call, same order.
+    /// A failing call does not affect the others. Durable (fsynced) when this returns.
+    func write(_ calls: [Call]) async -> [Result<Data, WireError>]
+}

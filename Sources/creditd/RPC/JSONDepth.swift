@@ -1,0 +1,33 @@
+/// A cheap byte scan for JSON nesting depth, run before any decoder sees the text.
+///
+/// Foundation's recursive decoders can exhaust the stack on deeply nested input (10,000
+/// levels of `[`), so depth is bounded here first. The scan only tracks strings and escapes;
+/// it does not validate JSON, which the decoder does afterwards.
+enum JSONDepth {
+    /// Whether the text nests arrays/objects deeper than `limit`.
+    static func exceeds(_ bytes: some Sequence<UInt8>, limit: Int) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+            default:
+                break
+            }
+        }
+        return false
+    }
+}

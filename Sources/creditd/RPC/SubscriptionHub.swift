@@ -1,0 +1,115 @@
+import CreditProtocol
+import Foundation
+import Synchronization
+
+/// One committed ledger event, as the backend publishes it after commit.
+struct PublishedEvent: Sendable {
+    /// The client the event concerns (for the `clients` filter).
+    let client: String
+    /// The event kind, e.g. `issued` (for the `kinds` filter).
+    let kind: String
+    /// The event as a JSON object; sent as the notification's `params`.
+    let json: Data
+}
+
+/// Where one subscriber's notifications go. Implementations must never block.
+protocol EventSink: AnyObject, Sendable {
+    /// Queues one notification line; false when the subscriber's queue is full.
+    func offer(_ line: Data) -> Bool
+    /// The subscriber fell too far behind: disconnect it.
+    func overflowed()
+}
+
+/// Which events a subscriber wants: nil means all.
+struct EventFilter: Sendable, Equatable {
+    var clients: Set<String>?
+    var kinds: Set<String>?
+
+    func matches(_ event: PublishedEvent) -> Bool {
+        (clients?.contains(event.client) ?? true) && (kinds?.contains(event.kind) ?? true)
+    }
+}
+
+/// Fans committed events out to `events.subscribe` subscribers as `events.event` notifications.
+///
+/// `publish` only appends to each subscriber's bounded queue; a subscriber whose queue is
+/// full is dropped and disconnected, so a slow reader never holds up the writer.
+final class SubscriptionHub: Sendable {
+    /// The notification method subscribers receive.
+    static let notificationMethod = "events.event"
+    /// Event kinds a filter may name.
+    static let kinds: Set<String> = ["issued", "used", "returned", "voided", "deleted", "expired", "rolled_over", "refunded"]
+
+    private struct Subscriber: Sendable {
+        let filter: EventFilter
+        let sink: any EventSink
+    }
+
+    private let subscribers = Mutex<[UInt64: Subscriber]>([:])
+    private let nextID = Atomic<UInt64>(1)
+
+    init() {}
+
+    /// Adds a subscriber; returns its id for `unsubscribe`.
+    func subscribe(_ filter: EventFilter, sink: any EventSink) -> UInt64 {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        subscribers.withLock { $0[id] = Subscriber(filter: filter, sink: sink) }
+        return id
+    }
+
+    func unsubscribe(_ id: UInt64) {
+        _ = subscribers.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// How many subscribers are connected.
+    var count: Int { subscribers.withLock { $0.count } }
+
+    /// Delivers committed events, in order, to every matching subscriber. Never blocks.
+    func publish(_ events: [PublishedEvent]) {
+        guard !events.isEmpty else { return }
+        let current = subscribers.withLock { Array($0) }
+        guard !current.isEmpty else { return }
+        let lines = events.map { RPCReply.notification(method: Self.notificationMethod, params: $0.json) }
+        var dropped: [(UInt64, any EventSink)] = []
+        for (id, subscriber) in current {
+            for (event, line) in zip(events, lines) where subscriber.filter.matches(event) {
+                if !subscriber.sink.offer(line) {
+                    dropped.append((id, subscriber.sink))
+                    break
+                }
+            }
+        }
+        for (id, sink) in dropped {
+            unsubscribe(id)
+            sink.overflowed()
+        }
+    }
+
+    /// Parses `events.subscribe` params: `{clients?: [String], kinds?: [String]}`.
+    static func filter(from params: Data) throws(RPCError) -> EventFilter {
+        guard case .object(let members)? = try? JSONValue.decode(params) else {
+            throw .invalidParams("params must be an object")
+        }
+        for key in members.keys where key != "clients" && key != "kinds" {
+            throw .invalidParams("unknown parameter \(key)")
+        }
+        var filter = EventFilter()
+        filter.clients = try stringSet(members["clients"], name: "clients")
+        filter.kinds = try stringSet(members["kinds"], name: "kinds")
+        if let unknown = filter.kinds?.subtracting(kinds).sorted().first {
+            throw .invalidParams("unknown event kind \(unknown)")
+        }
+        return filter
+    }
+
+    private static func stringSet(_ value: JSONValue?, name: String) throws(RPCError) -> Set<String>? {
+        guard let value, value != .null else { return nil }
+        guard case .array(let items) = value else { throw .invalidParams("\(name) must be a list of strings") }
+        var result = Set<String>()
+        for item in items {
+            guard let text = item.stringValue else { throw .invalidParams("\(name) must be a list of strings") }
+            result.insert(text)
+        }
+        return result
+    }
+}

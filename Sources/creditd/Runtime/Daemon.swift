@@ -1,0 +1,133 @@
+import CreditProtocol
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// How the daemon was asked to run, from the command line.
+struct DaemonOptions: Sendable {
+    var configLocation: ConfigLocation
+    var socketOverride: String?
+    var databaseOverride: String?
+    var testClock: Date?
+    var fakeBackend: Bool
+
+    /// The config with the command line's overrides applied.
+    func load(defaults: ConfigDefaults) throws(ConfigError) -> DaemonConfig {
+        var config = try ConfigLoader.load(configLocation, defaults: defaults)
+        if let socketOverride { config.socketPath = socketOverride }
+        if let databaseOverride { config.databasePath = databaseOverride }
+        return config
+    }
+}
+
+/// The running daemon: owns the event loops, the server socket and the shared services,
+/// and carries out start-up, reload (SIGHUP) and shutdown (SIGTERM).
+final class Daemon: Sendable {
+    static let version = "0.1.0"
+
+    let options: DaemonOptions
+    let config: ConfigHolder
+    let logger: Logger
+    let hub = SubscriptionHub()
+    let registry = ConnectionRegistry()
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    private let server = Mutex<(channel: (any Channel)?, boundPath: String?)>((nil, nil))
+    private let stopping = Atomic<Bool>(false)
+    /// Pings the systemd watchdog. Until the scheduler exists it runs on its own queue; it
+    /// moves to the scheduler's queue so that a stuck scheduler stops the pings.
+    private let watchdog = Mutex<WatchdogTimer?>(nil)
+
+    init(options: DaemonOptions, config: DaemonConfig, logger: Logger) {
+        self.options = options
+        self.config = ConfigHolder(config)
+        self.logger = logger
+    }
+
+    /// Opens the backend, serves the socket, then tells systemd READY=1.
+    func start() async throws {
+        let current = config.current
+        Systemd.status("opening the ledger")
+        let backend = try makeBackend(current)
+        let dispatcher = Dispatcher(backend: backend, hub: hub, config: config)
+        let inherited = Systemd.listeningSockets()
+        let source: ListenSource = inherited.first.map { .inherited(fd: $0) } ?? .path(current.socketPath)
+        if inherited.count > 1 { logger.warning("systemd passed \(inherited.count) sockets; serving only the first") }
+        let channel = try await SocketServer.start(source, group: group, dispatcher: dispatcher, registry: registry, logger: logger)
+        let where_: String
+        switch source {
+        case .inherited(let fd): where_ = "socket fd \(fd) from systemd"
+        case .path(let path): where_ = path
+        }
+        server.withLock { $0 = (channel, source == .path(current.socketPath) ? current.socketPath : nil) }
+        let status = "serving \(where_)"
+        logger.info("creditd \(Self.version) \(status)", metadata: [
+            "config": "\(current.sourcePath ?? "embedded default")", "database": "\(current.databasePath)",
+            "time_zone": "\(current.studio.timeZone)", "backend": "\(options.fakeBackend ? "fake" : "ledger")",
+        ])
+        Systemd.ready(status: status)
+        let timer = Systemd.startWatchdog(on: DispatchQueue(label: "creditd.watchdog"))
+        watchdog.withLock { $0 = timer }
+        if timer != nil { logger.info("systemd watchdog armed") }
+    }
+
+    private func makeBackend(_ config: DaemonConfig) throws -> any Backend {
+        if options.fakeBackend {
+            logger.warning("running on the in-memory fake backend: nothing is stored")
+            return FakeBackend(hub: hub, version: Self.version)
+        }
+        // The Store-backed ledger binds here once the Store module lands.
+        throw DaemonError(description: "the ledger backend is not available in this build (use --fake-backend for testing)")
+    }
+
+    /// SIGHUP: re-read the config; an invalid one is refused and the old one kept.
+    func reload(defaults: ConfigDefaults) {
+        let old = config.current
+        do {
+            var new = try options.load(defaults: defaults)
+            // The socket and database are opened once; say so rather than pretend.
+            if new.socketPath != old.socketPath || new.databasePath != old.databasePath {
+                logger.warning("socket and database paths change only on restart")
+                new.socketPath = old.socketPath
+                new.databasePath = old.databasePath
+            }
+            config.replace(new)
+            logger.info("config reloaded from \(new.sourcePath ?? "embedded default")")
+            Systemd.status("serving; config reloaded at \(Self.timestamp())")
+        } catch {
+            logger.error("config reload failed, keeping the previous config:\n\(error.description)")
+            let first = error.problems.first?.description ?? "invalid config"
+            Systemd.status("config reload failed, keeping the previous config: \(first)")
+        }
+    }
+
+    /// SIGTERM: stop accepting, let every connection finish its in-flight requests, exit 0.
+    func shutdown() async {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        logger.info("stopping: finishing in-flight requests")
+        Systemd.stopping(status: "stopping: finishing \(registry.count) connections")
+        watchdog.withLock { $0?.cancel() }
+        let (channel, boundPath) = server.withLock { $0 }
+        try? await channel?.close()
+        let loop = group.next()
+        let drained = registry.drain(on: loop)
+        // A client that never reads its replies must not hold the stop up forever.
+        let deadline = loop.scheduleTask(in: .seconds(20)) { [registry] in registry.closeAll() }
+        try? await drained.get()
+        deadline.cancel()
+        if let boundPath { unlink(boundPath) }
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+        exit(0)
+    }
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}
+
+struct DaemonError: Error, CustomStringConvertible {
+    var description: String
+}
