@@ -39,6 +39,7 @@ final class Daemon: Sendable {
     /// Pings the systemd watchdog. Until the scheduler exists it runs on its own queue; it
     /// moves to the scheduler's queue so that a stuck scheduler stops the pings.
     private let watchdog = Mutex<WatchdogTimer?>(nil)
+    private let schedulerQueue = Mutex<DispatchQueue?>(nil)
 
     init(options: DaemonOptions, config: DaemonConfig, logger: Logger) {
         self.options = options
@@ -68,7 +69,9 @@ final class Daemon: Sendable {
             "time_zone": "\(current.studio.timeZone)", "backend": "\(options.fakeBackend ? "fake" : "ledger")",
         ])
         Systemd.ready(status: status)
-        let timer = Systemd.startWatchdog(on: DispatchQueue(label: "creditd.watchdog"))
+        // Pings go out from the scheduler's queue, so a stuck scheduler stops them and systemd restarts us.
+        let queue = schedulerQueue.withLock { $0 } ?? DispatchQueue(label: "creditd.watchdog")
+        let timer = Systemd.startWatchdog(on: queue)
         watchdog.withLock { $0 = timer }
         if timer != nil { logger.info("systemd watchdog armed") }
     }
@@ -78,8 +81,10 @@ final class Daemon: Sendable {
             logger.warning("running on the in-memory fake backend: nothing is stored")
             return FakeBackend(hub: hub, version: Self.version)
         }
-        // The Store-backed ledger binds here once the Store module lands.
-        throw DaemonError(description: "the ledger backend is not available in this build (use --fake-backend for testing)")
+        let backend = try LedgerBackend(config: config, testClock: options.testClock, hub: hub, logger: logger,
+                                        connections: { [registry] in registry.count })
+        schedulerQueue.withLock { $0 = backend.schedulerQueue }
+        return backend
     }
 
     /// SIGHUP: re-read the config; an invalid one is refused and the old one kept.

@@ -1,0 +1,183 @@
+import CreditProtocol
+import Dispatch
+import Foundation
+import Logging
+import Scheduling
+import Store
+
+/// The daemon's ledger: Store's `Ledger` behind the `Backend` protocol, with the scheduler's
+/// timer, event publishing and the daemon-level methods (status, backup, test clock).
+final class LedgerBackend: Backend, @unchecked Sendable {
+    let ledger: Ledger
+    let clock: any Clock
+    let manualClock: ManualClock?
+    let schedulerQueue = DispatchQueue(label: "creditd.scheduler")
+    private let readQueue = DispatchQueue(label: "creditd.reads", attributes: .concurrent)
+    private let writeQueue = DispatchQueue(label: "creditd.writer")
+    private let timer: DeadlineTimer
+    private let backupDirectory: String
+    private let connections: @Sendable () -> Int
+    private let status = StatusLine()
+
+    init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
+         connections: @escaping @Sendable () -> Int) throws {
+        let directory = (config.databasePath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
+                                                withIntermediateDirectories: true)
+        let studio = Studio(timeZone: config.studio.timeZone, currency: config.studio.currency)
+        do {
+            ledger = try Ledger(path: config.databasePath, studio: studio,
+                                idempotencyRetentionDays: config.idempotencyRetentionDays)
+            // The config's [studio] is authoritative: applied at every start.
+            _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone, currency: studio.currency),
+                                                       by: .scheduler), nowMs: SystemClock().nowMs())
+        } catch {
+            throw DaemonError(description: "cannot open the ledger at \(config.databasePath): \(error.wire.message)")
+        }
+        if let testClock {
+            let manual = ManualClock(nowMs: Int64((testClock.timeIntervalSince1970 * 1000).rounded()))
+            manualClock = manual
+            clock = manual
+        } else {
+            manualClock = nil
+            clock = SystemClock()
+        }
+        backupDirectory = (directory.isEmpty ? "." : directory) + "/backups"
+        self.connections = connections
+        timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 512) { error in
+            logger.error("scheduler: \(error)")
+        }
+        ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
+        ledger.setCommitHook { items in
+            hub.publish(items.compactMap { item in
+                (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }
+            })
+        }
+        // Catch-up: overdue work is processed, in deadline order, before the socket is served.
+        timer.start()
+        refreshStatus()
+    }
+
+    func read(_ call: Call) async throws(WireError) -> Data {
+        let result: Result<Data, WireError> = await withCheckedContinuation { continuation in
+            readQueue.async { [self] in
+                continuation.resume(returning: Result { () throws(WireError) -> Data in try readNow(call) })
+            }
+        }
+        return try result.get()
+    }
+
+    private func readNow(_ call: Call) throws(WireError) -> Data {
+        switch call.method {
+        case .daemonStatus:
+            _ = try WireCoding.decode(EmptyParams.self, call.params)
+            return try WireCoding.encode(daemonStatus())
+        case .daemonBackup: return try backup(try WireCoding.decode(BackupParams.self, call.params))
+        case .clockSet, .clockAdvance: return try moveClock(call)
+        default: return try ReadMethods.run(call, ledger: ledger, nowMs: clock.nowMs())
+        }
+    }
+
+    func write(_ calls: [Call]) async -> [Result<Data, WireError>] {
+        await withCheckedContinuation { continuation in
+            writeQueue.async { [self] in continuation.resume(returning: writeNow(calls)) }
+        }
+    }
+
+    /// One transaction for the whole batch, a savepoint per call; params that do not decode fail
+    /// alone without entering the transaction.
+    private func writeNow(_ calls: [Call]) -> [Result<Data, WireError>] {
+        var results = [Result<Data, WireError>?](repeating: nil, count: calls.count)
+        var operations: [LedgerOperation<RawResult>] = []
+        var positions: [Int] = []
+        for (index, call) in calls.enumerated() {
+            do {
+                operations.append(try WriteMethods.operation(for: call))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        if !operations.isEmpty {
+            let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
+            for (position, outcome) in zip(positions, outcomes) {
+                results[position] = outcome.map(\.json).mapError(\.wire)
+            }
+        }
+        refreshStatus()
+        return results.map { $0! }
+    }
+
+    private func daemonStatus() throws(WireError) -> DaemonStatus {
+        let counts: (lots: Int64, events: Int64)
+        do { counts = try ledger.counts() } catch { throw error.wire }
+        let stats = timer.stats
+        return DaemonStatus(
+            version: Daemon.version, protocol: Limits.protocolVersion, now: Timestamp(ms: clock.nowMs()),
+            testClock: manualClock != nil, connections: connections(), lots: counts.lots, events: counts.events,
+            scheduler: SchedulerStatus(processed: stats.processed, nextDeadline: stats.nextDeadlineMs.map(Timestamp.init(ms:)),
+                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs)))
+    }
+
+    /// `daemon.backup`: SQLite's online backup into the state directory's `backups/` folder.
+    private func backup(_ params: BackupParams) throws(WireError) -> Data {
+        let name = params.path
+        guard !name.isEmpty, name.count <= 128, !name.hasPrefix("."),
+              name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) })
+        else {
+            throw WireError(.invalidParams, "path must be a file name of letters, digits, '.', '_' or '-' (no directories)")
+        }
+        let target = backupDirectory + "/" + name
+        guard !FileManager.default.fileExists(atPath: target) else {
+            throw WireError(.alreadyExists, "backup \(target) already exists")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw WireError(.unavailable, "cannot create \(backupDirectory): \(error.localizedDescription)")
+        }
+        do { try ledger.backup(to: target) } catch { throw error.wire }
+        let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int64) ?? 0
+        return try WireCoding.encode(BackupResult(path: target, bytes: size ?? 0))
+    }
+
+    /// `clock.set` / `clock.advance`: only on a test clock; returns once everything due is done.
+    private func moveClock(_ call: Call) throws(WireError) -> Data {
+        guard let manualClock else {
+            throw WireError(.methodNotFound, "\(call.method.rawValue) exists only when creditd runs with --test-clock")
+        }
+        if call.method == .clockSet {
+            manualClock.set(nowMs: try WireCoding.decode(ClockSetParams.self, call.params).now.ms)
+        } else {
+            let seconds = try WireCoding.decode(ClockAdvanceParams.self, call.params).seconds
+            guard seconds >= 0, seconds <= 100 * 366 * 86_400 else {
+                throw WireError(.invalidParams, "seconds must be between 0 and 100 years")
+            }
+            manualClock.advance(seconds: seconds)
+        }
+        timer.runDueNow()
+        refreshStatus()
+        return try WireCoding.encode(ClockResult(now: Timestamp(ms: manualClock.nowMs())))
+    }
+
+    /// STATUS= for systemctl status, at most once a second.
+    private func refreshStatus() {
+        guard status.due(nowMs: SystemClock().nowMs()) else { return }
+        let lots = (try? ledger.counts().lots) ?? 0
+        let next = timer.stats.nextDeadlineMs.map { Timestamp(ms: $0).description } ?? "none"
+        Systemd.status("serving \(connections()) connections; \(lots) lots; next deadline \(next)")
+    }
+}
+
+/// Throttles status updates.
+private final class StatusLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastMs: Int64 = 0
+    func due(nowMs: Int64) -> Bool {
+        lock.withLock {
+            guard nowMs - lastMs >= 1000 else { return false }
+            lastMs = nowMs
+            return true
+        }
+    }
+}

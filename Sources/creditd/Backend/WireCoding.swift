@@ -1,0 +1,82 @@
+import CreditProtocol
+import Foundation
+
+/// Decoding params and encoding results for the ledger backend, in one place.
+enum WireCoding {
+    /// Decodes params, refusing unknown keys before anything runs (the compatibility rule).
+    static func decode<P: WireParams>(_ type: P.Type, _ data: Data) throws(WireError) -> P {
+        let keys: [String]
+        do { keys = try JSONDecoder().decode(KeyList.self, from: data).keys } catch {
+            throw WireError(.invalidParams, "params must be a JSON object")
+        }
+        let unknown = keys.filter { !P.fieldNames.contains($0) }
+        guard unknown.isEmpty else {
+            throw WireError(.invalidParams, "unknown params: \(unknown.sorted().joined(separator: ", "))")
+        }
+        do {
+            return try JSONDecoder().decode(P.self, from: data)
+        } catch let error as DecodingError {
+            throw WireError(.invalidParams, describe(error))
+        } catch {
+            throw WireError(.invalidParams, "params do not decode: \(error)")
+        }
+    }
+
+    static func encode<R: Encodable>(_ value: R) throws(WireError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .withoutEscapingSlashes
+        do { return try encoder.encode(value) } catch {
+            throw WireError(.internalError, "result does not encode: \(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, _): return "missing param \(key.stringValue)"
+        case .typeMismatch(let type, let context): return "param \(path(context)) must be \(typeName(type))"
+        case .valueNotFound(let type, let context): return "param \(path(context)) must be \(typeName(type)), not null"
+        case .dataCorrupted(let context): return "param \(path(context)): \(context.debugDescription)"
+        @unknown default: return "params do not decode"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int64.Type, is Int.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)".lowercased()
+        }
+    }
+}
+
+/// Only the keys of a JSON object.
+private struct KeyList: Decodable {
+    let keys: [String]
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    init(from decoder: any Decoder) throws {
+        keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+    }
+}
+
+/// An encoded result carried through the ledger (and its idempotency store) as JSON text.
+struct RawResult: Codable, Sendable {
+    let json: Data
+    init(json: Data) { self.json = json }
+    init(from decoder: any Decoder) throws {
+        json = Data(try decoder.singleValueContainer().decode(String.self).utf8)
+    }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(String(decoding: json, as: UTF8.self))
+    }
+}
