@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the Debian packages creditd builds and tests with (idempotent; needs root).
+set -euo pipefail
+packages=(libsqlite3-dev libsystemd-dev sqlite3 python3 pkg-config)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
