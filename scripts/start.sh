@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-swift build -c release --product creditd --product creditctl 2>&1 | tail -1
+for product in creditd creditctl; do swift build -c release --product "$product" 2>&1 | tail -1; done
 mkdir -p .creditd
 if [ -f .creditd/creditd.pid ] && kill -0 "$(cat .creditd/creditd.pid)" 2>/dev/null; then
     echo "creditd is already running (pid $(cat .creditd/creditd.pid))"

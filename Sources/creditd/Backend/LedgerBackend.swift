@@ -138,7 +138,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         do { try ledger.backup(to: target) } catch { throw error.wire }
         let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int64) ?? 0
-        return try WireCoding.encode(BackupResult(path: target, bytes: size ?? 0))
+        return try WireCoding.encode(BackupResult(path: target, bytes: size))
     }
 
     /// `clock.set` / `clock.advance`: only on a test clock; returns once everything due is done.
