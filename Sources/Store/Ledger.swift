@@ -36,6 +36,8 @@ public final class Ledger: @unchecked Sendable {
             config.busyMode = .timeout(5)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
             if let path {
                 let pool = try DatabasePool(path: path, configuration: config)

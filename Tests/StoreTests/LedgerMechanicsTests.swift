@@ -187,7 +187,11 @@ import Testing
         #expect(error { try f.type("any") }.map { $0.wire.reason } == .invalidParams)
         #expect(error { try f.type("yoga") }.map { $0.wire.reason } == .alreadyExists)
         #expect(error { try f.book("b1", "c1", "nope") }.map { $0.wire.reason } == .notFound)
-        #expect(try f.balance("c1").total == 0)
+        #expect(error { try f.book("b1", "ghost", "yoga") } == .notFound("client ghost not found"))
+        try f.issue("c1", "yoga", 2)
+        try f.book("b1", "c1", "yoga")
+        #expect(error { try f.book("b1", "c1", "yoga") } == .alreadyExists("booking b1 already exists"))
+        #expect(try f.balance("c1").total == 1)
         #expect(try f.ledger.verify().ok)
     }
 }

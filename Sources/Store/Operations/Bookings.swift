@@ -13,31 +13,39 @@ enum Bookings {
             throw LedgerError.limitExceeded("a booking lasts at most \(Limits.bookingDurationSecondsMax) seconds")
         }
         if let cost = p.creditCost { try Validate.range(cost, "credit_cost", 0...Limits.creditCostMax) }
-        try Exists.client(tx.db, p.client)
         let type = try SessionTypeRecord.require(tx.db, id: p.sessionType)
         guard !type.archived else {
             throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
         }
-        let exists = try Bool.fetchOne(tx.db.cachedStatement(sql: "SELECT 1 FROM booking WHERE id = ?"),
-                                       arguments: [p.id]) ?? false
-        guard !exists else { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
         let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
-        try tx.db.cachedStatement(sql: """
-            INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
-                complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
-            """).execute(arguments: [p.id, p.client, type.id, p.startsAt.ms, endsAtMs, cost, endsAtMs, tx.nowMs])
+        try insert(tx, p, endsAtMs: endsAtMs, cost: cost)
         tx.deadlineChanged()
-        let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost)
-        var booking = try get(tx.db, id: p.id)
-        booking.creditsLeft = left
-        booking.dryRun = (p.dryRun ?? false) ? true : nil
-        return booking
+        var allocations: [Allocation] = []
+        let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
+        // Built from what was just written rather than read back: this is the hot path.
+        return Booking(id: p.id, client: p.client, sessionType: type.id, startsAt: p.startsAt,
+                       endsAt: Timestamp(ms: endsAtMs), creditCost: cost, status: .booked, allocations: allocations,
+                       creditsLeft: left, dryRun: (p.dryRun ?? false) ? true : nil)
+    }
+
+    /// Inserts the booking row; the primary key and the client foreign key do the existence checks.
+    private static func insert(_ tx: Tx, _ p: BookingCreateParams, endsAtMs: Int64, cost: Int64) throws {
+        do {
+            try tx.db.cachedStatement(sql: """
+                INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
+                    complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
+                """).execute(arguments: [p.id, p.client, p.sessionType, p.startsAt.ms, endsAtMs, cost, endsAtMs, tx.nowMs])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw LedgerError.alreadyExists("booking \(p.id) already exists")
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw LedgerError.notFound("client \(p.client) not found")
+        }
     }
 
     /// Takes `cost` credits in burn-down order; the shortfall is debt if the type allows it.
     /// Returns the credits the client has left for the type.
     private static func use(_ tx: Tx, booking: String, client: String, type: SessionTypeRecord,
-                            cost: Int64) throws -> Int64 {
+                            cost: Int64, allocations: inout [Allocation]) throws -> Int64 {
         let lots = cost > 0 || type.requiresCredit ? try Credits.bookableLots(tx, client: client, type: type.id) : []
         let available = lots.reduce(0) { $0 + $1.remaining }
         guard cost > 0 else { return available }
@@ -49,12 +57,14 @@ enum Bookings {
             let take = min(lot.remaining, left)
             try LotRecord.setRemaining(tx.db, id: lot.id, lot.remaining - take)
             try Allocations.insert(tx, booking: booking, client: client, scope: lot.scope, lot: lot.id, credits: take)
+            allocations.append(Allocation(lot: lot.id, credits: take))
             try tx.append(.used, client: client, scope: lot.scope, amount: -take, credits: take, lot: lot,
                           booking: booking)
             left -= take
         }
         if left > 0 {
             try Allocations.insert(tx, booking: booking, client: client, scope: type.id, lot: nil, credits: left)
+            allocations.append(Allocation(lot: nil, credits: left))
             try tx.append(.used, client: client, scope: type.id, amount: -left, credits: left, booking: booking,
                           rule: ["debt": String(left)])
         }
