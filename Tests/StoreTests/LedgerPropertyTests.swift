@@ -449,8 +449,6 @@ struct Harness {
         return nil
     }
 
-    private struct Unmapped: Error { var lot: Int64 }
-
     /// The UTC date `YYYY-MM-DD` of day number `day` since 1970-01-01 (civil-from-days).
     static func date(day: Int64) -> String {
         let z = day + 719_468
