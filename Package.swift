@@ -43,6 +43,7 @@ let package = Package(
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
