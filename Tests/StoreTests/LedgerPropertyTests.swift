@@ -308,7 +308,7 @@ struct Harness {
     }
 
     /// Performs an operation on the ledger at `now`.
-    private func attempt<R>(_ operation: Store.Operation<R>) -> Result<R, LedgerError> {
+    private func attempt<R>(_ operation: Store.LedgerOperation<R>) -> Result<R, LedgerError> {
         do { return .success(try ledger.perform(operation, nowMs: now)) } catch { return .failure(error) }
     }
 
