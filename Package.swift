@@ -46,6 +46,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "CreditctlTests", dependencies: ["creditctl", "CreditProtocol"]),
     ],
     swiftLanguageModes: [.v6]
 )
