@@ -132,6 +132,24 @@ final class EndToEndTests {
         #expect(jsonl.stdout.hasPrefix(#"{"id":3,"#))
     }
 
+    @Test func exportToAFileAppearsOnlyWhenComplete() throws {
+        let path = NSTemporaryDirectory() + "export-\(UUID().uuidString.prefix(8)).csv"
+        let run = try ctl("export", "history", "alice", "-o", path)
+        #expect(run.status == 0)
+        #expect(run.stderr == "exported 3 events of 1 clients\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("id,at,recorded_at,event,"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+    }
+
+    @Test func completionScriptsAreGenerated() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let run = try CtlRun.run(["--generate-completion-script", shell])
+            #expect(run.status == 0)
+            #expect(run.stdout.contains("creditctl"))
+            #expect(run.stdout.contains("import"))
+        }
+    }
+
     @Test func importRejectsABadFileAndSendsNothing() throws {
         let file = try temp("client_id,session_type,credits,expires_on,note\nalice,yoga,x,,\nbob,yoga,1,2026-02-30,\ncarol,yoga,1,,\n")
         let run = try ctl("credit", "import", file)

@@ -50,7 +50,7 @@ struct ExportCommand: ParsableCommand {
             let ids = clients.isEmpty ? try Exporter.allClients(rpc) : clients
             let sink = try destination.sink()
             let count = try Exporter.history(rpc, clients: ids, filter: filter, format: destination.format, to: sink)
-            sink.finish()
+            try sink.finish()
             if destination.output != nil { Console.error("exported \(count) events of \(ids.count) clients") }
         }
     }
@@ -66,7 +66,7 @@ struct ExportCommand: ParsableCommand {
             let ids = clients.isEmpty ? try Exporter.allClients(rpc) : clients
             let sink = try destination.sink()
             try Exporter.usage(rpc, clients: ids, format: destination.format, to: sink)
-            sink.finish()
+            try sink.finish()
         }
     }
 }

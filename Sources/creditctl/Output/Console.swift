@@ -10,20 +10,32 @@ import Darwin
 public final class Sink {
     private let fd: Int32
     private let closeOnFinish: Bool
+    /// For file sinks: the file being written and the name it gets when complete.
+    private let rename: (from: String, to: String)?
     private var buffer: [UInt8] = []
 
     /// A sink writing to an open descriptor.
     public init(fd: Int32, closeOnFinish: Bool = false) {
         self.fd = fd
         self.closeOnFinish = closeOnFinish
+        self.rename = nil
         buffer.reserveCapacity(1 << 16)
     }
 
-    /// A sink that creates (or truncates) `path`.
+    private init(fd: Int32, rename: (from: String, to: String)) {
+        self.fd = fd
+        self.closeOnFinish = true
+        self.rename = rename
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// A sink for `path`. It writes `path.partial` and renames it on `finish()`, so an export
+    /// that fails half way never leaves a file that looks complete.
     public static func file(_ path: String) throws -> Sink {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CtlError.badInput("cannot write \(path): \(String(cString: strerror(errno)))") }
-        return Sink(fd: fd, closeOnFinish: true)
+        let partial = path + ".partial"
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CtlError.badInput("cannot write \(partial): \(String(cString: strerror(errno)))") }
+        return Sink(fd: fd, rename: (partial, path))
     }
 
     /// Appends text.
@@ -51,10 +63,16 @@ public final class Sink {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes and closes a file sink.
-    public func finish() {
+    /// Flushes and closes a file sink, giving it its final name.
+    public func finish() throws {
         flush()
-        if closeOnFinish { close(fd) }
+        guard closeOnFinish else { return }
+        let failed = fsync(fd) != 0
+        close(fd)
+        guard let rename else { return }
+        if failed || Foundation.rename(rename.from, rename.to) != 0 {
+            throw CtlError.badInput("cannot write \(rename.to): \(String(cString: strerror(errno)))")
+        }
     }
 }
 
