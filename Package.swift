@@ -40,6 +40,8 @@ let package = Package(
             "CreditProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Unit tests and the creditctl binary end to end (fake daemon; live daemon with CREDITD_BIN).
+        .testTarget(name: "CreditctlTests", dependencies: ["creditctl", "CreditProtocol"]),
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",

@@ -1,0 +1,144 @@
+import ArgumentParser
+import CreditProtocol
+
+/// `credit issue|remove|import`.
+struct CreditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credit", abstract: "Issue and remove credits by hand, or import them from CSV.",
+        subcommands: [Issue.self, Remove.self, ImportCommand.self])
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue credits to one or more clients (credit.issue).",
+            discussion: "With several clients the issue is all or nothing: if one client is unknown, none gets credits.")
+        @Argument(help: "The client(s).") var clients: [String]
+        @Option(name: [.customLong("type"), .customShort("t")], help: "The session type, or any.") var sessionType: String
+        @Option(help: "How many credits.") var credits: Int64
+        @Option(help: "Valid through this local date (they expire at the next local midnight).")
+        var expiresOn: LocalDateArgument?
+        @Option(help: "Expire at this instant instead.") var expiresAt: Timestamp?
+        @Option(help: "A note on the event (at most 500 characters).") var note: String?
+        @OptionGroup var connection: Connection
+        @OptionGroup var mutation: Mutation
+        func validate() throws {
+            for client in clients { try checkID(client, "a client id") }
+            if expiresOn != nil && expiresAt != nil { throw ValidationError("give --expires-on or --expires-at, not both") }
+            if credits < 1 { throw ValidationError("--credits must be at least 1") }
+            try checkNote(note)
+        }
+        func run() throws {
+            let params = mutation.stamp(CreditIssueParams(
+                client: clients.count == 1 ? clients[0] : nil, clients: clients.count > 1 ? clients : nil,
+                sessionType: sessionType, credits: credits, expiresOn: expiresOn?.text, expiresAt: expiresAt, note: note))
+            try connection.show(.creditIssue, params, as: CreditIssueResult.self, zone: true) { r, zone in
+                RenderLedger.issued(r, zone)
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove credits from a client (credit.remove).",
+            discussion: "Credits are taken in reverse burn-down order (latest-expiring first) unless --lot names one lot.")
+        @Argument(help: "The client.") var client: String
+        @Option(name: [.customLong("type"), .customShort("t")], help: "The session type, or any.") var sessionType: String
+        @Option(help: "How many credits.") var credits: Int64
+        @Option(help: "Take them from this lot only.") var lot: Int64?
+        @Option(help: "A note on the event (at most 500 characters).") var note: String?
+        @OptionGroup var connection: Connection
+        @OptionGroup var mutation: Mutation
+        func validate() throws {
+            if credits < 1 { throw ValidationError("--credits must be at least 1") }
+            try checkNote(note)
+        }
+        func run() throws {
+            let params = mutation.stamp(CreditRemoveParams(
+                client: client, sessionType: sessionType, credits: credits, lot: lot, note: note))
+            try connection.show(.creditRemove, params, as: CreditRemoveResult.self) { r, _ in
+                "removed \(r.removed) credit\(r.removed == 1 ? "" : "s") (events \(r.events.map(String.init).joined(separator: ", ")))\n"
+            }
+        }
+    }
+}
+
+/// `balance CLIENT`.
+struct BalanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balance",
+        abstract: "Show a client's credits by session type, with the next expiry (balance.get).",
+        discussion: "Archived session types are listed, flagged, while credits remain; `any` credits are usable for every type.")
+    @Argument(help: "The client.") var client: String
+    @Option(help: "The balance at this instant instead of now.") var asOf: Timestamp?
+    @OptionGroup var connection: Connection
+    func run() throws {
+        try connection.show(.balanceGet, BalanceParams(client: client, asOf: asOf), as: Balance.self, zone: true) { b, zone in
+            RenderLedger.balance(b, zone)
+        }
+    }
+}
+
+/// `history CLIENT`.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Show a client's events, newest first (history.list).",
+        discussion: "One page at a time; the footer tells the --cursor of the next page. `export history` writes them all.")
+    @Argument(help: "The client.") var client: String
+    @OptionGroup var filter: HistoryFilter
+    @Option(help: "At most this many events (default 100, at most 1000).") var limit: Int?
+    @Option(help: "Continue after a previous page.") var cursor: String?
+    @OptionGroup var connection: Connection
+    func run() throws {
+        let params = filter.params(client: client, limit: limit, cursor: cursor)
+        try connection.show(.historyList, params, as: Page<HistoryItem>.self, zone: true) { p, zone in
+            RenderLedger.history(p.items, zone) + RenderSetup.more(p.nextCursor)
+        }
+    }
+}
+
+/// The filters of `history` and `export history`.
+struct HistoryFilter: ParsableArguments {
+    @Option(name: [.customLong("type"), .customShort("t")], help: "Only this session type.") var sessionType: String?
+    @Option(name: .customLong("event"), help: "Only these kinds (repeatable): issued, used, returned, voided, deleted, expired, rolled_over, refunded.")
+    var events: [EventKind] = []
+    @Option(help: "Only events at or after this instant.") var since: Timestamp?
+    @Option(help: "Only events before this instant.") var until: Timestamp?
+
+    func params(client: String, limit: Int?, cursor: String?) -> HistoryParams {
+        HistoryParams(client: client, sessionType: sessionType, events: events.isEmpty ? nil : events.map(\.rawValue),
+                      from: since, to: until, limit: limit, cursor: cursor)
+    }
+}
+
+/// `note set|history`.
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: "Edit the note of an event; every edit is kept.",
+        subcommands: [Set.self, History.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set or clear an event's note (note.set).")
+        @Argument(help: "The event id (see history).") var event: Int64
+        @Argument(help: "The new note; leave out or pass \"\" to clear it.") var text: String?
+        @OptionGroup var connection: Connection
+        @OptionGroup var mutation: Mutation
+        func validate() throws { try checkNote(text) }
+        func run() throws {
+            let note = text?.isEmpty == false ? text : nil
+            let params = mutation.stamp(NoteSetParams(event: event, note: note))
+            try connection.show(.noteSet, params, as: HistoryItem.self, zone: true) { e, zone in
+                RenderLedger.history([e], zone)
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show every edit of an event's note (note.history).")
+        @Argument(help: "The event id.") var event: Int64
+        @OptionGroup var connection: Connection
+        func run() throws {
+            try connection.show(.noteHistory, NoteHistoryParams(event: event), as: Page<NoteEdit>.self, zone: true) { p, zone in
+                RenderLedger.notes(p.items, zone)
+            }
+        }
+    }
+}
