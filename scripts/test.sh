@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 swift build --build-tests
-swift test --skip-build
+# creditctl tests also run against the real daemon binary just built.
+CREDITD_BIN="$PWD/.build/debug/creditd" swift test --skip-build

@@ -30,6 +30,12 @@ public enum Limits {
     public static let creditCostMax: Int64 = 100
     /// Most clients in one bulk `credit.issue`.
     public static let bulkIssueClientsMax = 10_000
+    /// Most rows in one `import.stage` call.
+    public static let importRowsPerCallMax = 5000
+    /// Most rows staged for one import.
+    public static let importRowsMax = 1_000_000
+    /// Staged rows not committed within this many seconds are discarded.
+    public static let importStagingSecondsMax: Int64 = 86_400
     /// Largest page of `history.list`, `booking.list` and other listings.
     public static let pageSizeMax = 1000
     /// Page size when a listing names none.

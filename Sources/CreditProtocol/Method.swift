@@ -25,6 +25,9 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case clientList = "client.list"
     case creditIssue = "credit.issue"
     case creditRemove = "credit.remove"
+    case importStage = "import.stage"
+    case importCommit = "import.commit"
+    case importAbort = "import.abort"
     case balanceGet = "balance.get"
     case historyList = "history.list"
     case noteSet = "note.set"
@@ -84,7 +87,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate: return .manageClients
-        case .creditIssue, .noteSet: return .issue
+        case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort: return .issue
         case .creditRemove: return .remove
         case .bookingCreate, .bookingNoShow: return .book
         case .bookingCancel: return .cancel

@@ -31,6 +31,15 @@ extension Ledger {
     public static func creditRemove(_ p: CreditRemoveParams, by a: Actor) -> LedgerOperation<CreditRemoveResult> {
         LedgerOperation(.creditRemove, p, actor: a, body: Credits.remove)
     }
+    public static func importStage(_ p: ImportStageParams, by a: Actor) -> LedgerOperation<ImportResult> {
+        LedgerOperation(.importStage, p, actor: a, body: Imports.stage)
+    }
+    public static func importCommit(_ p: ImportCommitParams, by a: Actor) -> LedgerOperation<ImportResult> {
+        LedgerOperation(.importCommit, p, actor: a, body: Imports.commit)
+    }
+    public static func importAbort(_ p: ImportCommitParams, by a: Actor) -> LedgerOperation<ImportResult> {
+        LedgerOperation(.importAbort, p, actor: a, body: Imports.abort)
+    }
     public static func noteSet(_ p: NoteSetParams, by a: Actor) -> LedgerOperation<HistoryItem> {
         LedgerOperation(.noteSet, p, actor: a, body: History.setNote)
     }

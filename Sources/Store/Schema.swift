@@ -5,6 +5,7 @@ enum Schema {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-ledger") { db in try db.execute(sql: v1) }
+        migrator.registerMigration("v2-import-staging") { db in try db.execute(sql: v2) }
         return migrator
     }
 
@@ -210,5 +211,22 @@ enum Schema {
         expires_at_ms INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX idempotency_expiry ON idempotency_key(expires_at_ms);
+    """
+
+    // Rows of a credit import staged in chunks, then issued by one `import.commit` transaction.
+    static let v2 = """
+    CREATE TABLE import_row (
+        import_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        line INTEGER,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        credits INTEGER NOT NULL CHECK (credits >= 1),
+        expires_on TEXT,
+        note TEXT CHECK (note IS NULL OR length(note) <= 500),
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (import_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX import_row_age ON import_row(created_at_ms);
     """
 }

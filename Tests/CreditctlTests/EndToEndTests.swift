@@ -34,6 +34,15 @@ enum Canned {
                 return .error(code: -32005, message: "archived meanwhile", reason: "session_type_archived")
             }
             return .result(#"{"lots":[{"id":9,"client":"alice","scope":"yoga","source":"manual","quantity":5,"remaining":5,"effective_at":"2026-05-01T10:00:00Z","expires_at":null}],"events":[42],"debt_repaid":0}"#)
+        case "import.stage":
+            let rows = params["rows"] as? [[String: Any]] ?? []
+            if let broke = rows.first(where: { $0["client"] as? String == "broke" }) {
+                return .error(code: -32005, message: "line \(broke["line"] as? Int ?? 0): archived meanwhile",
+                              reason: "session_type_archived")
+            }
+            return .result(#"{"import":"x","rows":\#(rows.count),"credits":0,"committed":false}"#)
+        case "import.commit":
+            return .result(#"{"import":"x","rows":0,"credits":0,"committed":true}"#)
         case "booking.create":
             return .error(code: -32003, message: "not enough credits for yoga", reason: "insufficient_credits",
                           extra: #","available":0,"required":1"#)
@@ -176,18 +185,22 @@ final class EndToEndTests {
         let run = try ctl("credit", "import", file, "--staff", "Sam", "--json")
         #expect(run.status == 0)
         #expect(run.stdout == #"{"rows":600,"credits":1200,"clients":600,"imported":true}"# + "\n")
-        let issues = daemon.received.filter { $0.method == "credit.issue" }
-        #expect(issues.count == 600)
-        #expect(Set(issues.compactMap { $0.params["idempotency_key"] as? String }).count == 600)
-        #expect(issues.allSatisfy { $0.params["staff"] as? String == "Sam" })
+        // Then every row is staged with its line, and one commit issues them all.
+        let staged = daemon.received.filter { $0.method == "import.stage" }
+        let rows = staged.flatMap { $0.params["rows"] as? [[String: Any]] ?? [] }
+        #expect(rows.count == 600 && rows.first?["line"] as? Int == 2 && rows.last?["note"] as? String == "row 599, imported")
+        let commits = daemon.received.filter { $0.method == "import.commit" }
+        #expect(commits.count == 1)
+        #expect((commits.first?.params["idempotency_key"] as? String)?.hasPrefix("import:") == true)
+        #expect(staged.allSatisfy { $0.params["staff"] as? String == "Sam" })
     }
 
-    @Test func importStopsAtAFailingBatchAndSaysHowToResume() throws {
+    @Test func importThatTheDaemonRefusesIssuesNothing() throws {
         let file = try temp("client_id,session_type,credits\nalice,yoga,1\nbroke,yoga,1\n")
         let run = try ctl("credit", "import", file)
         #expect(run.status == 1)
-        #expect(run.stderr.contains("\(file):3: session_type_archived: archived meanwhile"))
-        #expect(run.stderr.contains("imported 1 of 2 rows"))
+        #expect(run.stderr.contains("session_type_archived: line 3: archived meanwhile"))
+        #expect(!daemon.received.contains { $0.method == "import.commit" })
     }
 
     private func temp(_ text: String) throws -> String {

@@ -202,3 +202,41 @@ extension Result where Failure == LedgerError {
         return nil
     }
 }
+
+@Suite struct ImportTests {
+    @Test func aCommittedImportIssuesEveryRowAndABadRowIssuesNone() throws {
+        // Given two clients and rows staged in two chunks, one row naming an unknown client
+        let f = try Fixture()
+        try f.type("yoga")
+        try f.client("a")
+        try f.client("b")
+        let good = [ImportRow(client: "a", sessionType: "yoga", credits: 2, line: 2),
+                    ImportRow(client: "b", sessionType: "any", credits: 1, expiresOn: "2026-12-31", note: "gift", line: 3)]
+        let bad = [ImportRow(client: "zed", sessionType: "yoga", credits: 1, line: 4)]
+        _ = try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: good, reset: true), by: f.actor))
+        let staged = try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: bad), by: f.actor))
+        #expect(staged.rows == 3 && staged.credits == 4)
+        // When committed, the bad row fails the whole import and names its line
+        let failure = error { try f.run(Ledger.importCommit(ImportCommitParams(import: "i1"), by: f.actor)) }
+        #expect(failure == .notFound("line 4: client zed not found"))
+        #expect(try f.balance("a").total == 0 && f.balance("b").total == 0)
+        // When restaged without it, every row is issued in one go
+        _ = try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: good, reset: true), by: f.actor))
+        let done = try f.run(Ledger.importCommit(ImportCommitParams(import: "i1"), by: f.actor))
+        #expect(done.committed && done.rows == 2 && done.credits == 3)
+        #expect(try f.balance("a").total == 2 && f.balance("b").total == 1)
+        #expect(try f.events("b")[0].note == "gift")
+        // And nothing stays staged
+        #expect(error { try f.run(Ledger.importCommit(ImportCommitParams(import: "i1"), by: f.actor)) }.map { $0.wire.reason } == .notFound)
+        #expect(try f.assertConsistent(["a", "b"]))
+    }
+
+    @Test func stagingValidatesRowsAndLimits() throws {
+        let f = try Fixture()
+        let zero = [ImportRow(client: "a", sessionType: "yoga", credits: 0, line: 7)]
+        #expect(error { try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: zero), by: f.actor)) }
+                == .invalidParams("line 7: credits must be a positive integer"))
+        let many = Array(repeating: ImportRow(client: "a", sessionType: "yoga", credits: 1), count: Limits.importRowsPerCallMax + 1)
+        #expect(error { try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: many), by: f.actor)) }.map { $0.wire.reason } == .limitExceeded)
+    }
+}

@@ -15,19 +15,15 @@ struct ImportCommand: ParsableCommand {
             How it stays safe: first the whole file is read and every bad row is reported with \
             its line number (nothing is sent if any row is bad). Then creditctl asks the daemon \
             whether every client and session type exists and is not archived, and again reports \
-            every row that would fail. Only then are the rows issued, as credit.issue calls sent \
-            in batches of 256.
+            every row that would fail. Only then are the rows sent: staged with import.stage in \
+            chunks of 5000, then issued by one import.commit, which is ONE transaction — every \
+            row is issued or none is.
 
-            What it cannot promise: the daemon applies each call of a batch on its own, so the \
-            import is not one transaction. If it is interrupted (the daemon stops, a type is \
-            archived meanwhile, permission is lost), the rows sent so far stay issued and the \
-            command says which line failed. Each row carries an idempotency key made from its \
-            content (--idempotency-key PREFIX, default "import", then a digest of the row and a \
-            count of identical rows before it), so running the same command again finishes the \
-            import without issuing any row twice, even after fixing a bad row. Keys are kept by \
+            Retries: the commit's idempotency key is made from the rows' content \
+            (--idempotency-key PREFIX, default "import", then a digest), so running the same \
+            command again after an interruption cannot issue anything twice. Keys are kept by \
             the daemon for at least 30 days; to import the same rows again on purpose, give a \
-            new --idempotency-key. Use the same --staff on a re-run: a different staff name \
-            makes the same key conflict.
+            new --idempotency-key.
             """)
     @Argument(help: "The CSV file.", completion: .file(extensions: ["csv"])) var file: String
     @Flag(help: "Only check the file and the daemon's clients and session types; issue nothing.") var check = false
@@ -112,36 +108,45 @@ enum Importer {
         return out
     }
 
-    /// Issues every row in batches; on the first failing batch, reports and stops.
+    /// Stages every row with the daemon in chunks, then commits them in ONE transaction: every
+    /// row is issued or none is. The import id and the commit's idempotency key come from the
+    /// rows' content, so running the same command again after an interruption cannot issue twice.
     static func issue(_ rpc: RPCClient, _ rows: [ImportRow], file: String, mutation: Mutation) throws {
-        let progress = Progress(total: rows.count, label: "importing")
-        var done = 0
-        for start in stride(from: 0, to: rows.count, by: Limits.rpcBatchMax) {
-            let chunk = rows[start..<min(start + Limits.rpcBatchMax, rows.count)]
-            let calls: [(CreditProtocol.Method, any Encodable)] = chunk.map { row in
-                var params = CreditIssueParams(client: row.client, sessionType: row.sessionType, credits: row.credits,
-                                               expiresOn: row.expiresOn, note: row.note)
-                params.idempotencyKey = row.key
-                params.staff = mutation.staffName
-                return (.creditIssue, params)
+        let digest = SHA256.hex(Array(rows.map(\.key).joined(separator: "\n").utf8))
+        let importId = "imp-" + digest.prefix(24)
+        let progress = Progress(total: rows.count, label: "staging")
+        var staged = 0
+        for start in stride(from: 0, to: rows.count, by: Limits.importRowsPerCallMax) {
+            let chunk = rows[start..<min(start + Limits.importRowsPerCallMax, rows.count)]
+            let params = ImportStageParams(
+                import: importId,
+                rows: chunk.map { CreditProtocol.ImportRow(client: $0.client, sessionType: $0.sessionType,
+                                                           credits: $0.credits, expiresOn: $0.expiresOn,
+                                                           note: $0.note, line: $0.line) },
+                reset: start == 0, staff: mutation.staffName)
+            do { _ = try rpc.call(.importStage, params) } catch {
+                discard(rpc, importId, mutation)
+                throw error
             }
-            let outcomes = try rpc.batch(calls)
-            var failures: [(ImportRow, CtlError)] = []
-            for (row, outcome) in zip(chunk, outcomes) {
-                if case .failure(let error) = outcome { failures.append((row, error)) } else { done += 1 }
-            }
-            progress.update(done)
-            if let first = failures.first {
-                progress.finish()
-                for (row, error) in failures { Console.error("\(file):\(row.line): \(error.message)") }
-                Console.error("""
-                    imported \(done) of \(rows.count) rows; \(failures.count) failed and the rest were not sent. \
-                    Fix the cause and run the same command again: rows already imported are not issued twice.
-                    """)
-                throw first.1
-            }
+            staged += chunk.count
+            progress.update(staged)
         }
         progress.finish()
+        let prefix = mutation.idempotencyKey ?? "import"
+        do {
+            _ = try rpc.call(.importCommit, ImportCommitParams(import: importId, idempotencyKey: prefix + ":" + digest,
+                                                               staff: mutation.staffName))
+        } catch let error as CtlError {
+            discard(rpc, importId, mutation)
+            Console.error("\(file): \(error.message)")
+            Console.error("nothing was imported: fix the cause and run the same command again")
+            throw error
+        }
+    }
+
+    /// Drops the staged rows of a failed import (the daemon also forgets them after a day).
+    private static func discard(_ rpc: RPCClient, _ importId: String, _ mutation: Mutation) {
+        _ = try? rpc.call(.importAbort, ImportCommitParams(import: importId, staff: mutation.staffName))
     }
 
     /// The `--json` summary of an import.

@@ -19,6 +19,9 @@ enum WriteMethods {
         case .clientUpdate: return wrap(Ledger.clientUpdate(try WireCoding.decode(ClientUpdateParams.self, p), by: actor))
         case .creditIssue: return wrap(Ledger.creditIssue(try WireCoding.decode(CreditIssueParams.self, p), by: actor))
         case .creditRemove: return wrap(Ledger.creditRemove(try WireCoding.decode(CreditRemoveParams.self, p), by: actor))
+        case .importStage: return wrap(Ledger.importStage(try WireCoding.decode(ImportStageParams.self, p), by: actor))
+        case .importCommit: return wrap(Ledger.importCommit(try WireCoding.decode(ImportCommitParams.self, p), by: actor))
+        case .importAbort: return wrap(Ledger.importAbort(try WireCoding.decode(ImportCommitParams.self, p), by: actor))
         case .noteSet: return wrap(Ledger.noteSet(try WireCoding.decode(NoteSetParams.self, p), by: actor))
         case .bookingCreate:
             return wrap(Ledger.bookingCreate(try WireCoding.decode(BookingCreateParams.self, p), by: actor))
