@@ -70,7 +70,30 @@ struct LotRecord: FetchableRecord, Sendable {
             """)
         try statement.execute(arguments: [client, scope, source, quantity, quantity, effectiveAtMs, expiresAtMs,
                                           purchase, membership, cycle, boundaryExpiry, note, actor, nowMs])
-        return try fetch(db, id: db.lastInsertedRowID)!
+        return LotRecord(id: db.lastInsertedRowID, clientId: client, scope: scope, source: source, quantity: quantity,
+                         remaining: quantity, effectiveAtMs: effectiveAtMs, expiresAtMs: expiresAtMs, expiryDone: false,
+                         refunded: false, frozen: false, boundaryExpiry: boundaryExpiry, purchaseId: purchase,
+                         membershipId: membership, cycle: cycle)
+    }
+
+    init(id: Int64, clientId: String, scope: String, source: String, quantity: Int64, remaining: Int64,
+         effectiveAtMs: Int64, expiresAtMs: Int64?, expiryDone: Bool, refunded: Bool, frozen: Bool,
+         boundaryExpiry: Bool, purchaseId: String?, membershipId: String?, cycle: Int?) {
+        self.id = id
+        self.clientId = clientId
+        self.scope = scope
+        self.source = source
+        self.quantity = quantity
+        self.remaining = remaining
+        self.effectiveAtMs = effectiveAtMs
+        self.expiresAtMs = expiresAtMs
+        self.expiryDone = expiryDone
+        self.refunded = refunded
+        self.frozen = frozen
+        self.boundaryExpiry = boundaryExpiry
+        self.purchaseId = purchaseId
+        self.membershipId = membershipId
+        self.cycle = cycle
     }
 
     static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
