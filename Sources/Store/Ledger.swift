@@ -22,6 +22,9 @@ public struct Actor: Sendable, Equatable {
 public final class Ledger: @unchecked Sendable {
     let writer: any DatabaseWriter
     let idempotencyRetentionMs: Int64
+    /// WAL pages between automatic checkpoints. Each checkpoint fsyncs the database inside a commit,
+    /// so fewer, larger ones keep write latency down; 8192 pages bound the WAL near 32 MiB.
+    static let walAutocheckpointPages = 8192
     private let calendarCache = CalendarCache()
     private let hooks = Hooks()
 
@@ -38,6 +41,7 @@ public final class Ledger: @unchecked Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walAutocheckpointPages)")
             }
             if let path {
                 let pool = try DatabasePool(path: path, configuration: config)
