@@ -317,6 +317,21 @@ clean_stop() {
 check "systemctl stop: STOPPING=1 sent, journal shows it, exit status 0" clean_stop
 check "after stop the socket stays; the next connection starts creditd again, data intact" ledger_intact "$A" $SOCK
 
+echo "== backup and restore as docs/OPERATIONS.md says"
+backup_restore() {
+    local out; out=$(rpc "$A" root $SOCK daemon.backup '{"path":"e2e.sqlite"}') || { note "$out"; return 1; }
+    inside "$A" test -f /var/lib/creditd/backups/e2e.sqlite || { note "no backup file"; return 1; }
+    rpc "$A" alice $SOCK credit.issue '{"client":"c1","session_type":"pt","credits":2}' >/dev/null || return 1
+    eq "$(rpc_field "$A" root $SOCK balance.get '{"client":"c1"}' total)" 7 || return 1
+    inside "$A" sh -euc 'systemctl stop creditd.socket creditd.service
+        cd /var/lib/creditd
+        rm -f ledger.sqlite-wal ledger.sqlite-shm
+        install -o creditd -g creditd -m 0600 backups/e2e.sqlite ledger.sqlite
+        systemctl start creditd.socket' || return 1
+    ledger_intact "$A" $SOCK   # verify ok and the balance back to the backup's 5
+}
+check "daemon.backup (owner) into backups/, restore: stop, copy, start, verify" backup_restore
+
 echo "== two template instances side by side"
 inside "$A" sh -euc 'mkdir -p /etc/creditd/north
     sed "s/^currency = .*/currency = \"GBP\"/" /etc/creditd/creditd.toml >/etc/creditd/north/creditd.toml
