@@ -140,19 +140,20 @@ check "security score of systemd/creditd.service <= 1.5" security_score systemd/
 check "security score of systemd/creditd@.service <= 1.5" security_score systemd/creditd@.service
 
 section ".deb"
-DEB=$(scripts/build-deb.sh --no-build --out "$WORK/dist" 2>"$WORK/deb.log") && [ -f "$DEB" ]
+DEB=$(scripts/build-deb.sh --no-build --fast --out "$WORK/dist" 2>"$WORK/deb.log") && [ -f "$DEB" ]
 check "scripts/build-deb.sh builds a .deb" [ -f "${DEB:-/nonexistent}" ]
 deb_contents() {
     local list; list=$(dpkg-deb -c "$DEB") || return 1
     for f in ./usr/sbin/creditd ./usr/bin/creditctl ./lib/systemd/system/creditd.service \
              ./lib/systemd/system/creditd.socket ./lib/systemd/system/creditd@.service \
              ./lib/systemd/system/creditd@.socket ./usr/lib/sysusers.d/creditd.conf \
-             ./usr/lib/tmpfiles.d/creditd.conf ./etc/creditd/creditd.toml; do
+             ./usr/lib/tmpfiles.d/creditd.conf ./etc/creditd/creditd.toml ./usr/share/man/man8/creditd.8.gz \
+             ./usr/share/doc/creditd/OPERATIONS.md; do
         contains "$list" "$f" || return 1
     done
     [ "$(dpkg-deb -f "$DEB" Package)" = creditd ] && dpkg-deb -I "$DEB" conffiles | grep -qx /etc/creditd/creditd.toml
 }
-check "the .deb holds binaries, units, sysusers, tmpfiles and the config as a conffile" deb_contents
+check "the .deb holds binaries, units, sysusers, tmpfiles, man page, docs and the config as a conffile" deb_contents
 
 # ---------------------------------------------------------------------------------------
 section "boot systemd (manual install)"
