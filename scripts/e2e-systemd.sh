@@ -263,7 +263,7 @@ eq "$(show "$A" NRestarts creditd.service)" 1 >/dev/null || note "NRestarts=$(sh
 
 section "hung scheduler -> watchdog kill and restart"
 inside "$A" sh -euc 'mkdir -p /run/systemd/system/creditd.service.d
-    printf "[Service]\nEnvironment=CREDITD_TEST_HANG=1\nWatchdogSec=2\n" >/run/systemd/system/creditd.service.d/e2e-hang.conf
+    printf "[Service]\nEnvironment=CREDITD_TEST_HANG=1\nLimitCORE=0\nWatchdogSec=2\n" >/run/systemd/system/creditd.service.d/e2e-hang.conf
     systemctl daemon-reload && systemctl restart creditd.service'
 pid=$(main_pid "$A" creditd.service)
 sleep 3   # longer than WatchdogSec: the pings keep a healthy daemon alive
@@ -361,6 +361,12 @@ instances_stop() {
     eq "$(show "$A" Result creditd@north.service)" success && eq "$(show "$A" Result creditd@south.service)" success
 }
 check "both instances stop cleanly" instances_stop
+no_denials() {   # nothing the sandbox refused shows up in any creditd log line of this boot
+    local j; j=$(journal "$A" _COMM=creditd)
+    [ -n "$j" ] && lacks "$j" "not permitted" && lacks "$j" "Permission denied" && lacks "$j" "Failed to" \
+        && lacks "$j" "Bad system call" && lacks "$j" "Read-only file system"
+}
+check "no sandbox denials (EPERM/EACCES/EROFS/seccomp) in the daemon's journal" no_denials
 "$SDNS" down "$A" >/dev/null 2>&1
 
 # ---------------------------------------------------------------------------------------
