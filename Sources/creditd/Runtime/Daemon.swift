@@ -128,6 +128,19 @@ final class Daemon: Sendable {
         exit(0)
     }
 
+    /// Test only (SIGUSR2 with CREDITD_TEST_HANG=1): blocks the scheduler's queue forever,
+    /// which stops the watchdog pings, so systemd must kill and restart the daemon.
+    func hangSchedulerForTesting() {
+        let queue = schedulerQueue.withLock { $0 }
+        guard let queue else {
+            logger.warning("test hang requested, but there is no scheduler queue")
+            return
+        }
+        logger.warning("test hang: blocking the scheduler queue (\(SignalHandlers.testHangVariable)=1, SIGUSR2)")
+        Systemd.status("test hang: scheduler queue blocked")
+        queue.async { while true { sleep(3600) } }
+    }
+
     static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())
     }

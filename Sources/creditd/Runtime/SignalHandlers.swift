@@ -2,7 +2,14 @@ import Dispatch
 import Glibc
 
 /// SIGTERM/SIGINT (stop) and SIGHUP (reload) as Dispatch sources.
+///
+/// Test only: with `CREDITD_TEST_HANG=1` in the environment, SIGUSR2 blocks the scheduler's
+/// queue for good, so tests can prove that the systemd watchdog (pinged from that queue)
+/// kills and restarts a hung daemon. Without the variable SIGUSR2 keeps its default action;
+/// no shipped unit sets it.
 enum SignalHandlers {
+    static let testHangVariable = "CREDITD_TEST_HANG"
+
     /// Installs the handlers; keep the returned sources alive for the daemon's lifetime.
     static func install(daemon: Daemon, defaults: ConfigDefaults) -> [any DispatchSourceSignal] {
         let queue = DispatchQueue(label: "creditd.signals")
@@ -18,10 +25,15 @@ enum SignalHandlers {
             return source
         }
         let stop: @Sendable () -> Void = { @Sendable in Task { await daemon.shutdown() } }
-        return [
+        var sources = [
             source(SIGTERM, stop),
             source(SIGINT, stop),
             source(SIGHUP) { @Sendable in daemon.reload(defaults: defaults) },
         ]
+        if getenv(testHangVariable).map({ String(cString: $0) }) == "1" {
+            signal(SIGUSR2, SIG_IGN)
+            sources.append(source(SIGUSR2) { @Sendable in daemon.hangSchedulerForTesting() })
+        }
+        return sources
     }
 }

@@ -34,4 +34,24 @@ final class NotifyListener {
             if count > 0 { messages.append(String(decoding: buffer[..<count], as: UTF8.self)) }
         }
     }
+
+    /// Receives every datagram that arrives within `duration` and returns them.
+    func collect(for duration: Duration) -> [String] {
+        let deadline = ContinuousClock.now + duration
+        var received: [String] = []
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return received }
+            let ms = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, ms) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if count > 0 {
+                let message = String(decoding: buffer[..<count], as: UTF8.self)
+                messages.append(message)
+                received.append(message)
+            }
+        }
+    }
 }
