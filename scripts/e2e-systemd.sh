@@ -249,6 +249,20 @@ nonmember_refused() {
     eq "$rc" 3 && eq "$out" "connect: EACCES"
 }
 check "a user outside group creditd is refused (EACCES on connect)" nonmember_refused
+ctl_member_ok() {
+    local out
+    out=$(inside "$A" runuser -u alice -- creditctl balance c1 --socket $SOCK) || { note "$out"; return 1; }
+    case "$out" in "c1: 5 credits"*) ;; *) note "$out"; return 1 ;; esac
+    out=$(inside "$A" runuser -u alice -- creditctl client add c2 "Bea Ctl" --json --socket $SOCK) \
+        || { note "$out"; return 1; }
+}
+check "creditctl works through the systemd socket for a member of group creditd" ctl_member_ok
+ctl_nonmember_refused() {
+    local out rc
+    out=$(inside "$A" runuser -u bob -- creditctl status --socket $SOCK 2>&1); rc=$?
+    eq "$rc" 3 && case "$out" in *"permission denied"*) ;; *) note "$out"; return 1 ;; esac
+}
+check "creditctl is refused for a non-member (exit 3, says permission denied)" ctl_nonmember_refused
 
 section "kill -9 -> restart, ledger intact"
 ledger_intact() {   # STATE SOCKET: verify ok and the data still there
