@@ -41,6 +41,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
+        // End-to-end throughput of a running creditd over its socket (scripts/bench-vs-redis.sh).
+        .executableTarget(name: "creditbench", dependencies: ["CreditProtocol"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
             .product(name: "PropertyBased", package: "swift-property-based"),
