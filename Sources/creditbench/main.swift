@@ -117,7 +117,7 @@ final class Results: @unchecked Sendable {
     var all: [Tally] { lock.withLock { tallies } }
 }
 
-let errorMarker = Array(#""error":"#.utf8)
+enum Marker { static let error = Array(#""error":"#.utf8) }
 
 func contains(_ line: ArraySlice<UInt8>, _ pattern: [UInt8]) -> Bool {
     guard line.count >= pattern.count else { return false }
@@ -166,7 +166,7 @@ func drive(connection index: Int, options: Options, run: String, measureFrom: UI
             if now >= measureFrom && now < measureUntil {
                 tally.replies += 1
                 tally.latenciesUs.append(UInt32(min((now - sentAt[head]) / 1000, UInt64(UInt32.max))))
-                if contains(line, errorMarker) {
+                if contains(line, Marker.error) {
                     tally.errors += 1
                     if tally.firstError == nil { tally.firstError = String(decoding: line, as: UTF8.self) }
                 }
@@ -191,67 +191,69 @@ func drive(connection index: Int, options: Options, run: String, measureFrom: UI
 
 // MARK: - Main
 
-let options = Options(CommandLine.arguments)
-let control = Connection(path: options.socket)
-let run = "r\(UInt64(Date().timeIntervalSince1970 * 1000))"
-
 func expectOK(_ reply: String, allowing reason: String? = nil) {
     if reply.contains(#""result":"#) { return }
     if let reason, reply.contains(#""reason":"\#(reason)""#) { return }
     fail("setup failed: \(reply)")
 }
 
-// Setup: one type, one client per connection with 2 credits.
-expectOK(control.call("session_type.create", #"{"id":"bench","name":"Benchmark"}"#), allowing: "already_exists")
-for index in 0..<options.connections {
-    expectOK(control.call("client.create", #"{"id":"bench-\#(index)","name":"Bench \#(index)"}"#),
-             allowing: "already_exists")
-    let balance = control.call("balance.get", #"{"client":"bench-\#(index)"}"#)
-    if !balance.contains(#""total":2"#) {
-        expectOK(control.call("credit.issue", #"{"client":"bench-\#(index)","session_type":"bench","credits":2}"#))
+func benchmark(_ options: Options) -> Int32 {
+    let control = Connection(path: options.socket)
+    let run = "r\(UInt64(Date().timeIntervalSince1970 * 1000))"
+
+    // Setup: one type, one client per connection with 2 credits.
+    expectOK(control.call("session_type.create", #"{"id":"bench","name":"Benchmark"}"#), allowing: "already_exists")
+    for index in 0..<options.connections {
+        expectOK(control.call("client.create", #"{"id":"bench-\#(index)","name":"Bench \#(index)"}"#),
+                 allowing: "already_exists")
+        let balance = control.call("balance.get", #"{"client":"bench-\#(index)"}"#)
+        if !balance.contains(#""total":2"#) {
+            expectOK(control.call("credit.issue", #"{"client":"bench-\#(index)","session_type":"bench","credits":2}"#))
+        }
     }
-}
 
-let start = nowNs()
-let measureFrom = start + UInt64(options.warmup * 1e9)
-let measureUntil = measureFrom + UInt64(options.seconds * 1e9)
-let results = Results()
-let done = DispatchGroup()
-for index in 0..<options.connections {
-    done.enter()
-    let thread = Thread { [options, run] in
-        results.add(drive(connection: index, options: options, run: run, measureFrom: measureFrom,
-                          measureUntil: measureUntil))
-        done.leave()
+    let start = nowNs()
+    let measureFrom = start + UInt64(options.warmup * 1e9)
+    let measureUntil = measureFrom + UInt64(options.seconds * 1e9)
+    let results = Results()
+    let done = DispatchGroup()
+    for index in 0..<options.connections {
+        done.enter()
+        let thread = Thread { [options, run] in
+            results.add(drive(connection: index, options: options, run: run, measureFrom: measureFrom,
+                              measureUntil: measureUntil))
+            done.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
-    thread.stackSize = 1 << 20
-    thread.start()
-}
-done.wait()
+    done.wait()
 
-let tallies = results.all
-let replies = tallies.reduce(0) { $0 + $1.replies }
-let errors = tallies.reduce(0) { $0 + $1.errors }
-var latencies = tallies.flatMap(\.latenciesUs)
-latencies.sort()
-func percentile(_ p: Double) -> Double {
-    guard !latencies.isEmpty else { return 0 }
-    return Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
-}
-let perSecond = Double(replies) / options.seconds
+    let tallies = results.all
+    let replies = tallies.reduce(0) { $0 + $1.replies }
+    let errors = tallies.reduce(0) { $0 + $1.errors }
+    let latencies = tallies.flatMap(\.latenciesUs).sorted()
+    func percentile(_ p: Double) -> Double {
+        guard !latencies.isEmpty else { return 0 }
+        return Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
+    }
+    let perSecond = Double(replies) / options.seconds
 
-// Check: every client ends with the 2 credits it started with.
-var wrongBalances = 0
-for index in 0..<options.connections {
-    if !control.call("balance.get", #"{"client":"bench-\#(index)"}"#).contains(#""total":2"#) { wrongBalances += 1 }
+    // Check: every client ends with the 2 credits it started with.
+    var wrongBalances = 0
+    for index in 0..<options.connections {
+        if !control.call("balance.get", #"{"client":"bench-\#(index)"}"#).contains(#""total":2"#) { wrongBalances += 1 }
+    }
+
+    print(String(format: "creditbench: %d connections, window %d, %.0f s measured after %.0f s warm-up",
+                 options.connections, options.window, options.seconds, options.warmup))
+    print(String(format: "  durable writes: %d (%.0f/s); book+cancel pairs: %.0f/s", replies, perSecond, perSecond / 2))
+    print(String(format: "  latency ms: p50 %.2f  p99 %.2f  max %.2f", percentile(0.5), percentile(0.99), percentile(1.0)))
+    print("  errors: \(errors)\(tallies.compactMap(\.firstError).first.map { " (first: \($0))" } ?? "")")
+    print("  balances intact: \(wrongBalances == 0 ? "yes" : "NO (\(wrongBalances) clients off)")")
+    print(String(format: "RESULT writes_per_s=%.0f pairs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d",
+                 perSecond, perSecond / 2, percentile(0.5), percentile(0.99), errors))
+    return errors == 0 && wrongBalances == 0 ? 0 : 1
 }
 
-print(String(format: "creditbench: %d connections, window %d, %.0f s measured after %.0f s warm-up",
-             options.connections, options.window, options.seconds, options.warmup))
-print(String(format: "  durable writes: %d (%.0f/s); book+cancel pairs: %.0f/s", replies, perSecond, perSecond / 2))
-print(String(format: "  latency ms: p50 %.2f  p99 %.2f  max %.2f", percentile(0.5), percentile(0.99), percentile(1.0)))
-print("  errors: \(errors)\(tallies.compactMap(\.firstError).first.map { " (first: \($0))" } ?? "")")
-print("  balances intact: \(wrongBalances == 0 ? "yes" : "NO (\(wrongBalances) clients off)")")
-print(String(format: "RESULT writes_per_s=%.0f pairs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d",
-             perSecond, perSecond / 2, percentile(0.5), percentile(0.99), errors))
-exit(errors == 0 && wrongBalances == 0 ? 0 : 1)
+exit(benchmark(Options(CommandLine.arguments)))
