@@ -76,7 +76,7 @@ try:
                                    "note": "Welcome pack", "staff": "Maria", "idempotency_key": "welcome-ann"})
     call("credit.issue", {"client": "ann", "session_type": "yoga", "credits": 5, "expires_on": "2026-01-31",
                           "note": "Welcome pack", "staff": "Maria", "idempotency_key": "welcome-ann"})
-    call("credit.issue", {"clients": ["ann"], "session_type": "any", "credits": 2,
+    call("credit.issue", {"clients": ["ann"], "session_type": "any", "credits": 3,
                           "expires_at": "2026-01-06T09:00:00Z"})
     section("credit.remove")
     call("credit.remove", {"client": "ann", "session_type": "yoga", "credits": 1, "note": "Correction"})
