@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Runs a real creditd on a test clock and prints a `->` / `<-` transcript for every method.
 
-Usage: scripts/protocol-transcripts.py [CREDITD_BINARY]   (default .build/debug/creditd)
+Usage: scripts/protocol-transcripts.py [CREDITD_BINARY] [--fill TEMPLATE]
+       (default binary .build/debug/creditd)
 
-docs/PROTOCOL.md's examples are taken from this output, so they are what the daemon says.
+Without --fill it prints the transcripts. With --fill it prints TEMPLATE with every
+`@@method@@` replaced by that method's exchanges, `@@section:NAME@@` by a whole section's, and
+`@@errors@@` / `@@batch@@` by those sections. docs/PROTOCOL.md is made so:
+
+    scripts/protocol-transcripts.py .build/debug/creditd --fill docs/PROTOCOL.md.in >docs/PROTOCOL.md
+
 The conversation runs as the invoking user (made owner by a throw-away config) on a fresh
 temporary directory, with the studio in UTC and the clock at 2026-01-05T09:00:00Z.
 """
 import json
 import os
+import re
 import pwd
 import shutil
 import socket
@@ -17,7 +24,13 @@ import sys
 import tempfile
 import time
 
-binary = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/creditd"
+args = sys.argv[1:]
+template = None
+if "--fill" in args:
+    template = args[args.index("--fill") + 1]
+    del args[args.index("--fill"):args.index("--fill") + 2]
+binary = args[0] if args else ".build/debug/creditd"
+lines_out = []
 work = tempfile.mkdtemp(prefix="creditd-transcripts-")
 user = pwd.getpwuid(os.getuid()).pw_name
 with open(f"{work}/creditd.toml", "w") as config:
@@ -41,7 +54,7 @@ def raw(line):
     """Sends one raw line and prints it and the reply."""
     sock.sendall(line.encode() + b"\n")
     reply = reader.readline().decode().rstrip("\n")
-    print(f"-> {line}\n<- {reply}")
+    lines_out.extend([f"-> {line}", f"<- {reply}"])
     return json.loads(reply)
 
 
@@ -55,7 +68,7 @@ def call(method, params=None):
 
 
 def section(title):
-    print(f"\n### {title}\n")
+    lines_out.extend(["", f"### {title}", ""])
 
 
 try:
@@ -138,7 +151,7 @@ try:
     section("events.subscribe")
     call("events.subscribe", {"clients": ["ann"], "kinds": ["issued"]})
     call("credit.issue", {"client": "ann", "session_type": "yoga", "credits": 1})
-    print(f"<- {reader.readline().decode().rstrip()}")
+    lines_out.append(f"<- {reader.readline().decode().rstrip()}")
     section("errors")
     call("booking.create", {"id": "b9", "client": "ann", "session_type": "workshop",
                             "starts_at": "2026-01-20T10:00:00Z"})
@@ -156,3 +169,45 @@ finally:
     daemon.terminate()
     daemon.wait()
     shutil.rmtree(work, ignore_errors=True)
+
+
+def fill(text):
+    """Replaces the template's placeholders with the recorded exchanges."""
+    entries, current, i = [], None, 0
+    while i < len(lines_out):
+        line = lines_out[i]
+        if line.startswith("### "):
+            current = line[4:]
+        elif line.startswith("-> "):
+            block = [line]
+            while i + 1 < len(lines_out) and lines_out[i + 1].startswith("<- "):
+                i += 1
+                block.append(lines_out[i])
+            try:
+                method = json.loads(line[3:]).get("method")
+            except (ValueError, AttributeError):
+                method = None
+            entries.append((current, method, block))
+        i += 1
+    special = {"errors", "batch", "events.subscribe", "clock", "session_type.archive"}
+
+    def replace(match):
+        key = match.group(1)
+        if key.startswith("section:"):
+            blocks = [b for s, _, b in entries if s == key[len("section:"):]]
+        elif key in ("errors", "batch"):
+            blocks = [b for s, _, b in entries if s == key]
+        else:
+            blocks = [b for s, m, b in entries if m == key and s not in special]
+        if not blocks:
+            raise SystemExit(f"no transcript for {key}")
+        return "```\n" + "\n".join(line for b in blocks for line in b) + "\n```"
+
+    return re.sub(r"@@([^@]+)@@", replace, text)
+
+
+if template:
+    with open(template) as source:
+        sys.stdout.write(fill(source.read()))
+else:
+    print("\n".join(lines_out))
