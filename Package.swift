@@ -43,6 +43,8 @@ let package = Package(
         // Unit tests and the creditctl binary end to end (fake daemon; live daemon with CREDITD_BIN).
         .testTarget(name: "CreditctlTests", dependencies: ["creditctl", "CreditProtocol"]),
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
+        // End-to-end throughput of a running creditd over its socket (scripts/bench-vs-redis.sh).
+        .executableTarget(name: "creditbench", dependencies: ["CreditProtocol"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),

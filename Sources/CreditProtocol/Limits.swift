@@ -11,7 +11,7 @@ public enum Limits {
     /// Most requests in flight on one connection before reading pauses.
     public static let inFlightPerConnectionMax = 128
     /// Most mutating requests applied in one group-commit transaction.
-    public static let groupCommitMax = 64
+    public static let groupCommitMax = 256
     /// Longest identifier (client, session type, booking, package, plan, membership, purchase).
     public static let idCharactersMax = 64
     /// Longest display name.

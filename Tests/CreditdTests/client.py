@@ -3,6 +3,10 @@
 
 Usage: client.py SOCKET_PATH. Runs a short conversation and exits 0 when every reply is
 as expected; prints what went wrong and exits 1 otherwise.
+
+       client.py SOCKET_PATH --rpc METHOD PARAMS_JSON [METHOD PARAMS_JSON ...]
+Sends each call (ids 1, 2, ...) and prints each reply line; exits 0 when every call got a
+reply. The access tests run this as another Unix user.
 """
 import json
 import socket
@@ -53,7 +57,28 @@ def main(path):
     print("ok")
 
 
+def rpc(path, pairs):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(15)
+    sock.connect(path)
+    reader = sock.makefile("rb")
+    for number, (method, params) in enumerate(zip(pairs[::2], pairs[1::2]), start=1):
+        request = {"jsonrpc": "2.0", "id": number, "method": method, "params": json.loads(params)}
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        line = reader.readline()
+        if not line:
+            raise AssertionError(f"connection closed before the reply to {method}")
+        print(line.decode().rstrip("\n"), flush=True)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[2] == "--rpc":
+        try:
+            rpc(sys.argv[1], sys.argv[3:])
+        except Exception as error:
+            print(f"FAILED: {error!r}")
+            sys.exit(1)
+        sys.exit(0)
     try:
         main(sys.argv[1])
     except Exception as error:  # report, don't trace: the Swift test shows this output

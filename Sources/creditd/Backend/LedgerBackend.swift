@@ -49,8 +49,11 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
         ledger.setCommitHook { items in
+            // This runs on the single writer before the batch's replies go out: encode only what a
+            // subscriber takes (with none connected, nothing), so publishing costs writes nothing.
             hub.publish(items.compactMap { item in
-                (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }
+                guard hub.wants(client: item.client, kind: item.event.rawValue) else { return nil }
+                return (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }
             })
         }
         // Catch-up: overdue work is processed, in deadline order, before the socket is served.

@@ -64,6 +64,16 @@ final class SubscriptionHub: Sendable {
     /// How many subscribers are connected.
     var count: Int { subscribers.withLock { $0.count } }
 
+    /// Whether any subscriber's filter takes an event of `kind` for `client`. The backend asks
+    /// before it encodes an event, so with no one listening the writer encodes nothing.
+    func wants(client: String, kind: String) -> Bool {
+        subscribers.withLock { current in
+            current.values.contains { subscriber in
+                (subscriber.filter.clients?.contains(client) ?? true) && (subscriber.filter.kinds?.contains(kind) ?? true)
+            }
+        }
+    }
+
     /// Delivers committed events, in order, to every matching subscriber. Never blocks.
     func publish(_ events: [PublishedEvent]) {
         guard !events.isEmpty else { return }

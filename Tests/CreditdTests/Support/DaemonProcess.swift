@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 
-/// The real `creditd` binary, started on a temporary directory with the fake backend.
+/// The real `creditd` binary, started on a temporary directory with the fake backend, or with
+/// the real SQLite ledger when `fakeBackend` is false.
 final class DaemonProcess {
     let directory: URL
     let socketPath: String
@@ -12,7 +13,7 @@ final class DaemonProcess {
     /// `prepare` runs on the fresh directory before the daemon starts.
     /// `environment` (given the directory) is added to the daemon's; `launcher` is a command to run creditd through
     /// (e.g. systemd-socket-activate), given the socket path and returning the arguments before creditd's.
-    init(config: String? = nil, extraArguments: [String] = [], waitUntilServing: Bool = true, fakeBackend: Bool = true,
+    init(config: String? = nil, extraArguments: [String] = [], fakeBackend: Bool = true, waitUntilServing: Bool = true,
          launcher: ((String) -> [String])? = nil,
          environment extra: (URL) -> [String: String] = { _ in [:] },
          prepare: (URL) throws -> Void = { _ in }) throws {
