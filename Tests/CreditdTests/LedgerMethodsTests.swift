@@ -28,11 +28,12 @@ import Testing
         "membership.resume", "membership.cancel", "membership.get", "membership.list", "usage.summary", "clock.set",
     ]
     static let daemonMethods: Set<String> = ["events.subscribe", "daemon.verify", "daemon.backup", "daemon.status"]
+    static let importMethods: Set<String> = ["import.stage", "import.commit", "import.abort", "balance.get"]
 
     @Test func everyMethodIsExercised() {
         // Given the methods the tests below exercise
         let exercised = Self.setupMethods.union(Self.creditMethods).union(Self.bookingMethods)
-            .union(Self.salesMethods).union(Self.membershipMethods).union(Self.daemonMethods)
+            .union(Self.salesMethods).union(Self.membershipMethods).union(Self.daemonMethods).union(Self.importMethods)
         // Then they are exactly the protocol's methods
         #expect(exercised == Set(Method.allCases.map(\.rawValue)))
     }
@@ -87,6 +88,31 @@ import Testing
         let live = try rpc.ok("session_type.list", ["include_archived": false])
         #expect(objects(live["items"]).map { $0["id"] as? String } == ["yoga"])
         #expect(rpc.succeeded.isSuperset(of: Self.setupMethods))
+    }
+
+    @Test func importsStageThenCommitAllOrNothing() throws {
+        // Given a type and one client
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        try rpc.ok("client.create", ["id": "ann", "name": "Ann"])
+        // When rows are staged in two calls, the second naming an unknown client
+        let staged = try rpc.ok("import.stage", ["import": "i1", "reset": true, "rows": [
+            ["client": "ann", "session_type": "yoga", "credits": 2, "line": 2],
+            ["client": "ann", "session_type": "any", "credits": 1, "expires_on": "2026-12-31", "note": "gift", "line": 3],
+        ]])
+        #expect(keys(staged) == ["import", "rows", "credits", "committed"] && staged["rows"] as? Int == 2)
+        try rpc.ok("import.stage", ["import": "i1", "rows": [["client": "zed", "session_type": "yoga", "credits": 1, "line": 4]]])
+        // Then the commit fails naming the line, and nothing was issued
+        let failure = try rpc.fails("import.commit", ["import": "i1"])
+        #expect(failure.reason == "not_found" && failure.message?.hasPrefix("line 4:") == true)
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 0)
+        // When the import is aborted and staged again without the bad row, the commit issues it all
+        #expect(try rpc.ok("import.abort", ["import": "i1"])["rows"] as? Int == 3)
+        try rpc.ok("import.stage", ["import": "i1", "rows": [["client": "ann", "session_type": "yoga", "credits": 2]]])
+        let done = try rpc.ok("import.commit", ["import": "i1", "idempotency_key": "imp-1"])
+        #expect(done["committed"] as? Bool == true && done["credits"] as? Int == 2)
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 2)
     }
 
     @Test func creditsBalanceHistoryNotesAndExpiry() throws {
