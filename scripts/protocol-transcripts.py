@@ -91,6 +91,12 @@ try:
                           "note": "Welcome pack", "staff": "Maria", "idempotency_key": "welcome-ann"})
     call("credit.issue", {"clients": ["ann"], "session_type": "any", "credits": 3,
                           "expires_at": "2026-01-06T09:00:00Z"})
+    section("import.stage")
+    call("import.stage", {"import": "spring", "reset": True, "rows": [
+        {"client": "ann", "session_type": "yoga", "credits": 2, "line": 2},
+        {"client": "ann", "session_type": "any", "credits": 1, "expires_on": "2026-12-31", "note": "promo", "line": 3}]})
+    section("import.commit")
+    call("import.commit", {"import": "spring", "idempotency_key": "import-spring-1"})
     section("credit.remove")
     call("credit.remove", {"client": "ann", "session_type": "yoga", "credits": 1, "note": "Correction"})
     section("balance.get"); call("balance.get", {"client": "ann"})
