@@ -28,12 +28,17 @@ let package = Package(
             "CreditProtocol", "Scheduling",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .executableTarget(name: "creditd", dependencies: [
+        // The daemon's parts (config, socket server, JSON-RPC, the ledger binding, systemd) as a
+        // library, so tests and the fuzzer reach them; `creditd` itself is only the command line.
+        .target(name: "CreditdKit", dependencies: [
             "CreditProtocol", "Store", "Scheduling", "CSystemd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "creditd", dependencies: [
+            "CreditdKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
@@ -53,7 +58,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         // End-to-end tests of the built `creditd` binary over its Unix socket; depending on
         // the executable makes `swift build --build-tests` build it too.
-        .testTarget(name: "CreditdTests", dependencies: ["creditd", "CreditProtocol"], exclude: ["client.py"]),
+        .testTarget(name: "CreditdTests", dependencies: ["creditd", "CreditdKit", "CreditProtocol"], exclude: ["client.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

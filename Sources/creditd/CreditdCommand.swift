@@ -1,8 +1,6 @@
 import ArgumentParser
-import Dispatch
 import Foundation
-import Glibc
-import Logging
+import CreditdKit
 
 /// `creditd`: the session-credit ledger daemon.
 @main
@@ -16,7 +14,7 @@ struct CreditdCommand: ParsableCommand {
             $CONFIGURATION_DIRECTORY/creditd.toml, else /etc/creditd/creditd.toml, else a built-in \
             default that makes the invoking user owner.
             """,
-        version: Daemon.version)
+        version: creditdVersion)
 
     @Option(help: ArgumentHelp("Config file (TOML).", valueName: "path"))
     var config: String?
@@ -43,38 +41,10 @@ struct CreditdCommand: ParsableCommand {
     }
 
     func run() throws {
-        let level = ProcessInfo.processInfo.environment["CREDITD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { StderrLogHandler(label: $0, level: level) }
-        let logger = Logger(label: "creditd")
-        let environment = ProcessInfo.processInfo.environment
-        let options = DaemonOptions(
-            configLocation: ConfigLocation.resolve(explicit: config, environment: environment),
-            socketOverride: socket, databaseOverride: database,
-            testClock: testClock.flatMap(Self.parseInstant), fakeBackend: fakeBackend)
-        let defaults = ConfigDefaults.current(environment: environment)
-        let loaded: DaemonConfig
-        do {
-            loaded = try options.load(defaults: defaults)
-        } catch {
-            if checkConfig { print(error.description) } else { logger.error("invalid config:\n\(error.description)") }
-            throw ExitCode.failure
-        }
-        if checkConfig {
-            print("\(loaded.sourcePath ?? "embedded default"): ok")
-            return
-        }
-        let daemon = Daemon(options: options, config: loaded, logger: logger)
-        let signals = SignalHandlers.install(daemon: daemon, defaults: defaults)
-        Task {
-            do {
-                try await daemon.start()
-            } catch {
-                logger.error("cannot start: \(error)")
-                Systemd.status("failed to start: \(error)")
-                Glibc.exit(1)
-            }
-        }
-        withExtendedLifetime(signals) { dispatchMain() }
+        let status = launchDaemon(LaunchRequest(
+            config: config, socket: socket, database: database, testClock: testClock.flatMap(Self.parseInstant),
+            checkConfig: checkConfig, fakeBackend: fakeBackend))
+        if status != 0 { throw ExitCode(status) }
     }
 
     static func parseInstant(_ text: String) -> Date? {

@@ -1,7 +1,7 @@
 import CreditProtocol
 import Foundation
 import Testing
-@testable import creditd
+@testable import CreditdKit
 
 /// In-process tests of the pure parts: depth scan, request parsing, config loading.
 @Suite struct ParserTests {
