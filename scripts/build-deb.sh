@@ -32,7 +32,7 @@ fi
 bin=.build/release
 for p in "${products[@]}"; do [ -x "$bin/$p" ] || { echo "missing $bin/$p (build first)" >&2; exit 1; }; done
 
-version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/creditd/Runtime/Daemon.swift)
+version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/CreditdKit/Runtime/Daemon.swift)
 [ -n "$version" ] || { echo "cannot find Daemon.version" >&2; exit 1; }
 arch=$(dpkg --print-architecture)
 work=$(mktemp -d)
@@ -60,9 +60,11 @@ Comment: Statically linked Swift runtime and packages (Swift, SwiftNIO, swift-lo
  swift-argument-parser: Apache-2.0; GRDB: MIT; TOMLKit/toml++: MIT).
 EOF
 
-# Man pages: any man/*.N or docs/man/*.N in the repo (creditctl's arrive with its branch).
+# Man pages: creditd's (docs/man) and creditctl's, generated from its --help by
+# scripts/gen-completions.sh into dist/man.
+[ -f dist/man/creditctl.1 ] || scripts/gen-completions.sh >&2
 shopt -s nullglob
-for page in man/*.[1-8] docs/man/*.[1-8]; do
+for page in man/*.[1-8] docs/man/*.[1-8] dist/man/*.[1-8]; do
     section=${page##*.}
     install -d -m 0755 "$root/usr/share/man/man$section"
     gzip -9n <"$page" >"$root/usr/share/man/man$section/$(basename "$page").gz"

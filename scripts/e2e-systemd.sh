@@ -148,12 +148,14 @@ deb_contents() {
              ./lib/systemd/system/creditd.socket ./lib/systemd/system/creditd@.service \
              ./lib/systemd/system/creditd@.socket ./usr/lib/sysusers.d/creditd.conf \
              ./usr/lib/tmpfiles.d/creditd.conf ./etc/creditd/creditd.toml ./usr/share/man/man8/creditd.8.gz \
+             ./usr/share/man/man1/creditctl.1.gz ./usr/share/bash-completion/completions/creditctl \
+             ./usr/share/zsh/vendor-completions/_creditctl ./usr/share/fish/vendor_completions.d/creditctl.fish \
              ./usr/share/doc/creditd/OPERATIONS.md; do
         contains "$list" "$f" || return 1
     done
     [ "$(dpkg-deb -f "$DEB" Package)" = creditd ] && dpkg-deb -I "$DEB" conffiles | grep -qx /etc/creditd/creditd.toml
 }
-check "the .deb holds binaries, units, sysusers, tmpfiles, man page, docs and the config as a conffile" deb_contents
+check "the .deb holds binaries, units, sysusers, tmpfiles, man pages, completions, docs and the config as a conffile" deb_contents
 
 # ---------------------------------------------------------------------------------------
 section "boot systemd (manual install)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditProtocol
+import Glibc
 
 /// `watch`: committed events as they happen.
 struct WatchCommand: ParsableCommand {
@@ -10,6 +11,9 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customLong("event"), help: "Only these kinds (repeatable).") var kinds: [EventKind] = []
     @OptionGroup var connection: Connection
     func run() throws {
+        // A parent that ignores SIGTERM/SIGINT passes that on; watch runs until it is told to stop.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
         let rpc = try connection.connect()
         let zone = connection.json ? Zone.utc : connection.studioZone(rpc)
         let filter = SubscribeParams(clients: client.isEmpty ? nil : client, kinds: kinds.isEmpty ? nil : kinds)
