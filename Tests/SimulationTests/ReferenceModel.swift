@@ -43,6 +43,17 @@ final class ReferenceModel {
         return ModelBalance(total: byScope.values.reduce(0, +), debt: debt, byScope: byScope.filter { $0.value != 0 })
     }
 
+    func describeLots(_ client: String) -> String {
+        let c = clients[client]!
+        let lots = c.openLots.map { lot in
+            "#\(lot.seq) \(lot.source) \(lot.scope) \(lot.remaining) eff \(Timestamp(ms: lot.effectiveMs)) exp "
+                + (lot.expiresMs.map { Timestamp(ms: $0).description } ?? "-") + (lot.frozen ? " frozen" : "")
+                + (lot.boundaryExpiry ? " boundary" : "")
+        }
+        let m = c.membership.map { " membership \($0.id) \($0.status) cycle \($0.cycle) paused \($0.pausedDays)" } ?? ""
+        return lots.joined(separator: "; ") + m
+    }
+
     // MARK: - Time
 
     /// Moves to `now` and does everything due up to it, in deadline order.

@@ -35,6 +35,7 @@ final class Simulation {
     var recentBookingIds: [String] = []
     var purchaseIds: [String] = []
     var counter = 0
+    var setUpSeconds = 0.0
 
     struct Stats {
         var operations = 0
@@ -43,6 +44,9 @@ final class Simulation {
         var balancesCompared = 0
         var verifies = 0
         var events = 0
+        var timerSeconds = 0.0
+        var operationSeconds = 0.0
+        var checkSeconds = 0.0
     }
 
     init(_ config: Config) throws {
@@ -66,7 +70,9 @@ final class Simulation {
 
     /// Runs every day; stops at the first day that diverges.
     func run() throws {
+        let began = Date()
         try setUp()
+        setUpSeconds = Date().timeIntervalSince(began)
         let dayMs: Int64 = 86_400_000
         let startMs = nowMs
         for day in 0..<config.days {
@@ -87,13 +93,17 @@ final class Simulation {
 
     func advance(to at: Int64) {
         clock.set(nowMs: at)
+        let t0 = Date()
         timer.runDueNow()
+        stats.timerSeconds += Date().timeIntervalSince(t0)
         model.advance(to: at)
     }
 
     // MARK: - Comparing
 
     private func check(day: Int, full: Bool) throws {
+        let t0 = Date()
+        defer { stats.checkSeconds += Date().timeIntervalSince(t0) }
         let date = model.calendar.localDate(atMs: nowMs)
         var problems: [String] = []
         if let failure = stream.failure { problems.append(failure) }
@@ -106,7 +116,8 @@ final class Simulation {
                 problems.append("events \(key): model \(expected[key].map { "\($0)" } ?? "none") store \(actual[key].map { "\($0)" } ?? "none")")
             }
         }
-        let clients = full ? Set(clientIds) : model.takeTouched().union(storeEvents.map(\.client))
+        let touched = model.takeTouched().union(storeEvents.map(\.client))
+        let clients = full ? Set(clientIds) : touched
         for client in clients.sorted() {
             let want = model.balance(client)
             let got = try ledger.balance(BalanceParams(client: client), nowMs: nowMs)
@@ -115,7 +126,8 @@ final class Simulation {
             let have = ModelBalance(total: got.total, debt: got.debt, byScope: byScope)
             let eventSum = stream.sum(client)
             if have != want || eventSum != want.total {
-                problems.append("client \(client): model \(want) store \(have) events sum \(eventSum)")
+                problems.append("client \(client): model \(want) store \(have) events sum \(eventSum); model lots: "
+                                + model.describeLots(client))
             }
             stats.balancesCompared += 1
         }
@@ -154,6 +166,8 @@ final class Simulation {
         stats.operations += 1
         var expected: ErrorReason?
         do { try rule() } catch { expected = error.reason }
+        let t0 = Date()
+        defer { stats.operationSeconds += Date().timeIntervalSince(t0) }
         do {
             let result = try ledger.perform(operation, nowMs: nowMs)
             if let expected { record("\(what): model rejects (\(expected.rawValue)), store accepts") }

@@ -26,7 +26,8 @@ import Testing
         let s = simulation.stats
         print("simulation: \(s.daysChecked) days, \(s.operations) operations (\(s.rejected) rejected as predicted), "
               + "\(s.events) events, \(s.balancesCompared) balances compared, \(s.verifies) verifies, "
-              + String(format: "%.1f s", Date().timeIntervalSince(started)))
+              + String(format: "%.1f s (set-up %.1f s)", Date().timeIntervalSince(started), simulation.setUpSeconds))
+        print(String(format: "simulation: timer %.1f s, operations %.1f s, checks %.1f s", s.timerSeconds, s.operationSeconds, s.checkSeconds))
         for divergence in simulation.divergences { print("DIVERGENCE " + divergence) }
         #expect(simulation.divergences.isEmpty)
         #expect(s.daysChecked == config.days)

@@ -7,7 +7,8 @@ import Scheduling
 /// crash or a clock step neither loses nor repeats one.
 enum Deadlines {
     static func next(_ db: Database) throws -> Int64? {
-        let row = try Row.fetchOne(db, sql: """
+        // Cached: the timer asks after every write that may move a deadline.
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT MIN(x) FROM (
               SELECT MIN(settle_at_ms) AS x FROM booking WHERE settle_at_ms IS NOT NULL
               UNION ALL SELECT MIN(complete_at_ms) FROM booking WHERE complete_at_ms IS NOT NULL
@@ -15,7 +16,7 @@ enum Deadlines {
                 WHERE expiry_done = 0 AND expires_at_ms IS NOT NULL AND frozen = 0 AND boundary_expiry = 0
               UNION ALL SELECT MIN(next_boundary_at_ms) FROM membership WHERE next_boundary_at_ms IS NOT NULL
               UNION ALL SELECT MIN(expires_at_ms) FROM idempotency_key)
-            """)
+            """))
         return row?[0]
     }
 
