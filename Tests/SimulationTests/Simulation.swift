@@ -13,9 +13,12 @@ final class Simulation {
         var start = "2026-01-01T06:00:00Z"
         var days = 3650
         var clients = 1000
-        var opsPerDay = 24
-        /// Every client (not only those touched that day) and `verify` every this many days.
-        var fullCheckEveryDays = 30
+        /// Activity is scaled so that ten years run in well under two minutes in a debug build.
+        var opsPerDay = 10
+        /// `daemon.verify` (a full scan) every this many days.
+        var verifyEveryDays = 30
+        /// Every client's balance, not only those touched that day, every this many days.
+        var allClientsEveryDays = 91
     }
 
     let config: Config
@@ -23,6 +26,7 @@ final class Simulation {
     let model: ReferenceModel
     let clock: ManualClock
     let timer: DeadlineTimer
+    let schedulerQueue = DispatchQueue(label: "sim.scheduler")
     let stream = EventStream()
     let actor = Actor(user: "sim")
     var rng: SeededGenerator
@@ -45,8 +49,10 @@ final class Simulation {
         var verifies = 0
         var events = 0
         var timerSeconds = 0.0
+        var timerRuns = 0
         var operationSeconds = 0.0
         var checkSeconds = 0.0
+        var verifySeconds = 0.0
     }
 
     init(_ config: Config) throws {
@@ -57,7 +63,7 @@ final class Simulation {
         model = ReferenceModel(calendar: try StudioCalendar(timeZoneIdentifier: config.zone), nowMs: startMs)
         clock = ManualClock(nowMs: startMs)
         let failures = stream
-        timer = DeadlineTimer(clock: clock, processor: ledger, queue: DispatchQueue(label: "sim.scheduler"),
+        timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue,
                               batchMax: 256) { error in failures.fail("scheduler: \(error)") }
         ledger.setCommitHook { [stream] items in stream.add(items) }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
@@ -85,23 +91,29 @@ final class Simulation {
             }
             // Checks run at .500 s: no deadline or operation is ever at that instant.
             advance(to: dayStart + dayMs - 500)
-            let full = (day + 1) % config.fullCheckEveryDays == 0 || day == config.days - 1
-            try check(day: day, full: full)
+            let last = day == config.days - 1
+            try check(day: day, all: last || (day + 1) % config.allClientsEveryDays == 0,
+                      verify: last || (day + 1) % config.verifyEveryDays == 0)
             if !divergences.isEmpty { return }
         }
     }
 
+    /// Moves both clocks. The Store's timer runs only when the Store's next deadline is due, as the
+    /// daemon's Dispatch timer would fire.
     func advance(to at: Int64) {
         clock.set(nowMs: at)
         let t0 = Date()
-        timer.runDueNow()
+        if let next = try? ledger.nextDeadlineMs(), next <= at {
+            timer.runDueNow()
+            stats.timerRuns += 1
+        }
         stats.timerSeconds += Date().timeIntervalSince(t0)
         model.advance(to: at)
     }
 
     // MARK: - Comparing
 
-    private func check(day: Int, full: Bool) throws {
+    private func check(day: Int, all: Bool, verify: Bool) throws {
         let t0 = Date()
         defer { stats.checkSeconds += Date().timeIntervalSince(t0) }
         let date = model.calendar.localDate(atMs: nowMs)
@@ -117,7 +129,7 @@ final class Simulation {
             }
         }
         let touched = model.takeTouched().union(storeEvents.map(\.client))
-        let clients = full ? Set(clientIds) : touched
+        let clients = all ? Set(clientIds) : touched
         for client in clients.sorted() {
             let want = model.balance(client)
             let got = try ledger.balance(BalanceParams(client: client), nowMs: nowMs)
@@ -131,7 +143,9 @@ final class Simulation {
             }
             stats.balancesCompared += 1
         }
-        if full {
+        if verify {
+            let t1 = Date()
+            defer { stats.verifySeconds += Date().timeIntervalSince(t1) }
             let verify = try ledger.verify()
             stats.verifies += 1
             if !verify.ok { problems += verify.violations.prefix(10).map { "verify: \($0)" } }

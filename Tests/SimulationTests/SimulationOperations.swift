@@ -51,9 +51,9 @@ extension Simulation {
             model.addClient(id)
             clientIds.append(id)
             let roll = Int.random(in: 0..<100, using: &rng)
-            if roll < 45 { startMembership(client: id) }
-            if roll >= 30 && roll < 75 { purchase(client: id) }
-            if roll >= 65 { issue(client: id) }
+            if roll < 20 { startMembership(client: id) }
+            if roll >= 15 && roll < 70 { purchase(client: id) }
+            if roll >= 60 { issue(client: id) }
         }
     }
 
@@ -177,7 +177,8 @@ extension Simulation {
 
     func startMembership(client: String) {
         if let current = model.clients[client]!.membership, current.status != "cancelled" { return }
-        let plan = catalog.plans.randomElement(using: &rng)!
+        // Mostly monthly plans; weekly and fortnightly ones make four times the boundaries.
+        let plan = catalog.plans[[0, 0, 0, 1, 1, 1, 2, 3, 4, 4].randomElement(using: &rng)!]
         let startsOn = model.calendar.adding(days: Int.random(in: -3...20, using: &rng),
                                              to: model.calendar.localDate(atMs: nowMs))
         let id = nextId("m")

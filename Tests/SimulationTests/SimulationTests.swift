@@ -27,7 +27,8 @@ import Testing
         print("simulation: \(s.daysChecked) days, \(s.operations) operations (\(s.rejected) rejected as predicted), "
               + "\(s.events) events, \(s.balancesCompared) balances compared, \(s.verifies) verifies, "
               + String(format: "%.1f s (set-up %.1f s)", Date().timeIntervalSince(started), simulation.setUpSeconds))
-        print(String(format: "simulation: timer %.1f s, operations %.1f s, checks %.1f s", s.timerSeconds, s.operationSeconds, s.checkSeconds))
+        print(String(format: "simulation: timer %.1f s (%d runs), operations %.1f s, checks %.1f s (verify %.1f s)",
+                     s.timerSeconds, s.timerRuns, s.operationSeconds, s.checkSeconds, s.verifySeconds))
         for divergence in simulation.divergences { print("DIVERGENCE " + divergence) }
         #expect(simulation.divergences.isEmpty)
         #expect(s.daysChecked == config.days)
