@@ -14,11 +14,11 @@ final class Simulation {
         var days = 3650
         var clients = 1000
         /// Activity is scaled so that ten years run in well under two minutes in a debug build.
-        var opsPerDay = 10
+        var opsPerDay = 8
         /// `daemon.verify` (a full scan) every this many days.
         var verifyEveryDays = 30
         /// Every client's balance, not only those touched that day, every this many days.
-        var allClientsEveryDays = 91
+        var allClientsEveryDays = 365
     }
 
     let config: Config
@@ -98,12 +98,13 @@ final class Simulation {
         }
     }
 
-    /// Moves both clocks. The Store's timer runs only when the Store's next deadline is due, as the
-    /// daemon's Dispatch timer would fire.
+    /// Moves both clocks. The Store's timer runs only when its next deadline is due, as the daemon's
+    /// Dispatch timer would fire (once the re-arms queued by earlier writes are done).
     func advance(to at: Int64) {
         clock.set(nowMs: at)
         let t0 = Date()
-        if let next = try? ledger.nextDeadlineMs(), next <= at {
+        schedulerQueue.sync {}
+        if let next = timer.nextDeadlineMs, next <= at {
             timer.runDueNow()
             stats.timerRuns += 1
         }
