@@ -24,6 +24,8 @@ final class ReferenceModel {
         self.nowMs = nowMs
     }
 
+    var lotCount: Int { lotSeq }
+
     func takeEvents() -> [ModelEvent] { defer { events = [] }; return events }
     func takeTouched() -> Set<String> { defer { touched = [] }; return touched }
 

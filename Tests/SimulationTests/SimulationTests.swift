@@ -29,6 +29,9 @@ import Testing
               + String(format: "%.1f s (set-up %.1f s)", Date().timeIntervalSince(started), simulation.setUpSeconds))
         print(String(format: "simulation: timer %.1f s (%d runs), operations %.1f s, checks %.1f s (verify %.1f s)",
                      s.timerSeconds, s.timerRuns, s.operationSeconds, s.checkSeconds, s.verifySeconds))
+        let m = simulation.model
+        print("simulation: \(m.memberships.count) memberships, \(m.purchases.count) purchases, \(m.bookings.count) bookings, "
+              + "\(m.lotCount) lots")
         for divergence in simulation.divergences { print("DIVERGENCE " + divergence) }
         #expect(simulation.divergences.isEmpty)
         #expect(s.daysChecked == config.days)

@@ -62,6 +62,23 @@ enum Deadlines {
         return Array(all.prefix(limit))
     }
 
+    /// Processes `dues` in order. A run of lot expiries (an expiry storm) is done set-wise; the rest
+    /// one by one.
+    static func process(_ tx: Tx, _ dues: [Due]) throws {
+        var start = 0
+        while start < dues.count {
+            guard dues[start].kind == .expireLot else {
+                try process(tx, dues[start])
+                start += 1
+                continue
+            }
+            var end = start + 1
+            while end < dues.count, dues[end].kind == .expireLot { end += 1 }
+            try expire(tx, dues[start..<end])
+            start = end
+        }
+    }
+
     static func process(_ tx: Tx, _ due: Due) throws {
         switch due.kind {
         case .settleCancellation:
@@ -70,7 +87,7 @@ enum Deadlines {
         case .completeBooking:
             try Bookings.setStatus(tx, due.subject, .completed, cancelledAtMs: nil, settleAtMs: nil)
         case .expireLot:
-            try expire(tx, lotId: Int64(due.subject)!, atMs: due.atMs)
+            try expire(tx, ArraySlice([due]))
         case .membershipBoundary:
             try Memberships.boundary(tx, membership: due.subject, dueAtMs: due.atMs)
         case .idempotencyCleanup:
@@ -78,14 +95,50 @@ enum Deadlines {
         }
     }
 
-    private static func expire(_ tx: Tx, lotId: Int64, atMs: Int64) throws {
-        guard let lot = try LotRecord.fetch(tx.db, id: lotId) else { preconditionFailure("due lot \(lotId) vanished") }
-        if lot.remaining > 0 {
-            try tx.append(.expired, client: lot.clientId, scope: lot.scope, amount: -lot.remaining,
-                          credits: lot.remaining, lot: lot, atMs: atMs,
-                          rule: ["expires_at": Timestamp(ms: atMs).description])
+    /// Expires a run of due lots with one SELECT, one cached INSERT per `expired` event (its rule
+    /// encoded once per instant) and one UPDATE: the same events as `expire(_:lotId:atMs:)` each.
+    private static func expire(_ tx: Tx, _ run: ArraySlice<Due>) throws {
+        let ids = run.map { Int64($0.subject)! }
+        let idList = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        var lots: [Int64: Row] = [:]
+        lots.reserveCapacity(ids.count)
+        for row in try Row.fetchAll(tx.db.cachedStatement(sql: """
+            SELECT id, client_id, scope, remaining, purchase_id, membership_id, cycle FROM lot
+            WHERE id IN (SELECT value FROM json_each(?))
+            """), arguments: [idList]) {
+            lots[row[0]] = row
         }
-        try tx.db.cachedStatement(sql: "UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id = ?")
-            .execute(arguments: [lotId])
+        precondition(lots.count == ids.count, "due lots vanished")
+        let insert = try tx.db.cachedStatement(sql: """
+            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, purchase_id, membership_id,
+                cycle, amount, credits, actor, staff, rule) VALUES ('expired', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var records: [EventRecord] = []
+        var rule: (atMs: Int64, map: [String: String], text: String)?
+        for (due, id) in zip(run, ids) {
+            let lot = lots[id]!
+            let remaining: Int64 = lot[3]
+            guard remaining > 0 else { continue }
+            if rule?.atMs != due.atMs {
+                let map = ["expires_at": Timestamp(ms: due.atMs).description]
+                rule = (due.atMs, map, EventRecord.encodeRule(map))
+            }
+            let record = EventRecord(
+                id: 0, kind: .expired, atMs: due.atMs, recordedAtMs: tx.nowMs, clientId: lot[1], scope: lot[2],
+                lotId: id, toLotId: nil, bookingId: nil, purchaseId: lot[4], membershipId: lot[5], cycle: lot[6],
+                amount: -remaining, credits: remaining, actor: tx.actor.user, staff: tx.actor.staff, note: nil,
+                rule: rule!.map)
+            try insert.execute(arguments: [
+                record.atMs, record.recordedAtMs, record.clientId, record.scope, id, record.purchaseId,
+                record.membershipId, record.cycle, record.amount, record.credits, record.actor, record.staff,
+                rule!.text,
+            ])
+            records.append(record)
+            records[records.count - 1].id = tx.db.lastInsertedRowID
+        }
+        try tx.db.cachedStatement(sql: """
+            UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id IN (SELECT value FROM json_each(?))
+            """).execute(arguments: [idList])
+        tx.recordInserted(records)
     }
 }

@@ -49,6 +49,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
         ledger.setCommitHook { items in
+            // Encoding every event of an expiry storm for nobody cost more than writing it.
+            guard hub.hasSubscribers else { return }
             hub.publish(items.compactMap { item in
                 (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }
             })
