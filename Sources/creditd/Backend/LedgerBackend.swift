@@ -44,7 +44,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         backupDirectory = (directory.isEmpty ? "." : directory) + "/backups"
         self.connections = connections
-        timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 512) { error in
+        // 4096 deadlines a transaction: an expiry storm is bounded by fsyncs (~3 ms each here), and a
+        // batch of lot expiries takes ~10 ms, so writers wait at most that long (readers never do).
+        timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 4096) { error in
             logger.error("scheduler: \(error)")
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
