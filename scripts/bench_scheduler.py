@@ -175,13 +175,14 @@ def bench_storm(args):
             if pause > 0:
                 time.sleep(pause)
         cpu_done = thread_cpu_seconds(d.proc.pid)
-        cpu = {n: round(v - cpu_at.get(n, 0), 2) for n, v in cpu_done.items() if v - cpu_at.get(n, 0) >= 0.05}
+        cpu = {n: f"cpu {v[0] - cpu_at.get(n, (0, 0))[0]:.2f} s, waited for a cpu {v[1] - cpu_at.get(n, (0, 0))[1]:.2f} s"
+               for n, v in cpu_done.items() if v[0] - cpu_at.get(n, (0, 0))[0] >= 0.05}
         final = status.call("daemon.status")
         left = reads.call("balance.get", {"client": "c0"})["total"]
         verify = reads.call("daemon.verify")
         print(f"storm: {final['scheduler']['processed']} lots expired {(done_ms - at) / 1000:.2f} s after the instant "
               f"(polled every 20 ms); balance of c0 now {left}; verify ok={verify['ok']}")
-        print(f"storm: daemon CPU seconds by thread during the storm: {cpu}")
+        print(f"storm: daemon threads during the storm: {cpu}")
         print(f"storm: balance.get before: n={len(before)} p50 {percentile(before, 50):.2f} ms "
               f"p99 {percentile(before, 99):.2f} ms")
         print(f"storm: balance.get during (one every {args.read_interval_ms} ms): n={len(during)} p50 {percentile(during, 50):.2f} ms "
@@ -191,7 +192,7 @@ def bench_storm(args):
 
 
 def thread_cpu_seconds(pid):
-    """CPU seconds per thread name, from /proc/PID/task/*/stat (utime + stime)."""
+    """(seconds on a CPU, seconds runnable but waiting for one) per thread name."""
     ticks = os.sysconf("SC_CLK_TCK")
     per_name = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -201,7 +202,10 @@ def thread_cpu_seconds(pid):
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        per_name[name] = per_name.get(name, 0) + (int(fields[11]) + int(fields[12])) / ticks
+        # schedstat: ns on CPU, ns waiting for a CPU (runqueue) -- the latter is other processes' load.
+        on_cpu, waiting = (int(v) / 1e9 for v in open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[:2])
+        cpu, wait = per_name.get(name, (0, 0))
+        per_name[name] = (cpu + on_cpu, wait + waiting)
     return per_name
 
 

@@ -95,50 +95,62 @@ enum Deadlines {
         }
     }
 
-    /// Expires a run of due lots with one SELECT, one cached INSERT per `expired` event (its rule
-    /// encoded once per instant) and one UPDATE: the same events as `expire(_:lotId:atMs:)` each.
+    /// Expires a run of due lots set-wise: per instant, one SELECT of the lots that still hold credits
+    /// and one INSERT ... SELECT of their `expired` events (in lot id order, so the new event ids are
+    /// consecutive); then one UPDATE. The events are the ones a lot-by-lot expiry would write.
     private static func expire(_ tx: Tx, _ run: ArraySlice<Due>) throws {
         let ids = run.map { Int64($0.subject)! }
-        let idList = "[" + ids.map(String.init).joined(separator: ",") + "]"
-        var lots: [Int64: Row] = [:]
-        lots.reserveCapacity(ids.count)
-        for row in try Row.fetchAll(tx.db.cachedStatement(sql: """
-            SELECT id, client_id, scope, remaining, purchase_id, membership_id, cycle FROM lot
-            WHERE id IN (SELECT value FROM json_each(?))
-            """), arguments: [idList]) {
-            lots[row[0]] = row
-        }
-        precondition(lots.count == ids.count, "due lots vanished")
-        let insert = try tx.db.cachedStatement(sql: """
-            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, purchase_id, membership_id,
-                cycle, amount, credits, actor, staff, rule) VALUES ('expired', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         var records: [EventRecord] = []
-        var rule: (atMs: Int64, map: [String: String], text: String)?
-        for (due, id) in zip(run, ids) {
-            let lot = lots[id]!
-            let remaining: Int64 = lot[3]
-            guard remaining > 0 else { continue }
-            if rule?.atMs != due.atMs {
-                let map = ["expires_at": Timestamp(ms: due.atMs).description]
-                rule = (due.atMs, map, EventRecord.encodeRule(map))
-            }
-            let record = EventRecord(
-                id: 0, kind: .expired, atMs: due.atMs, recordedAtMs: tx.nowMs, clientId: lot[1], scope: lot[2],
-                lotId: id, toLotId: nil, bookingId: nil, purchaseId: lot[4], membershipId: lot[5], cycle: lot[6],
-                amount: -remaining, credits: remaining, actor: tx.actor.user, staff: tx.actor.staff, note: nil,
-                rule: rule!.map)
-            try insert.execute(arguments: [
-                record.atMs, record.recordedAtMs, record.clientId, record.scope, id, record.purchaseId,
-                record.membershipId, record.cycle, record.amount, record.credits, record.actor, record.staff,
-                rule!.text,
-            ])
-            records.append(record)
-            records[records.count - 1].id = tx.db.lastInsertedRowID
+        records.reserveCapacity(ids.count)
+        var start = run.startIndex
+        while start < run.endIndex {
+            let atMs = run[start].atMs
+            var end = start
+            while end < run.endIndex, run[end].atMs == atMs { end += 1 }
+            try expire(tx, lots: idList(ids[(start - run.startIndex)..<(end - run.startIndex)]), atMs: atMs,
+                       into: &records)
+            start = end
         }
-        try tx.db.cachedStatement(sql: """
+        let updated = try tx.db.cachedStatement(sql: """
             UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id IN (SELECT value FROM json_each(?))
-            """).execute(arguments: [idList])
+            """)
+        try updated.execute(arguments: [idList(ids[...])])
+        precondition(tx.db.changesCount == ids.count, "due lots vanished")
         tx.recordInserted(records)
+    }
+
+    /// The `expired` events of the lots in `idList` (a JSON array) due at `atMs`.
+    private static func expire(_ tx: Tx, lots idList: String, atMs: Int64, into records: inout [EventRecord]) throws {
+        let ruleMap = ["expires_at": Timestamp(ms: atMs).description]
+        let first = records.count
+        let cursor = try Row.fetchCursor(tx.db.cachedStatement(sql: """
+            SELECT id, client_id, scope, remaining, purchase_id, membership_id, cycle FROM lot
+            WHERE id IN (SELECT value FROM json_each(?)) AND remaining > 0 ORDER BY id
+            """), arguments: [idList])
+        while let lot = try cursor.next() {
+            let remaining: Int64 = lot[3]
+            records.append(EventRecord(
+                id: 0, kind: .expired, atMs: atMs, recordedAtMs: tx.nowMs, clientId: lot[1], scope: lot[2],
+                lotId: lot[0], toLotId: nil, bookingId: nil, purchaseId: lot[4], membershipId: lot[5], cycle: lot[6],
+                amount: -remaining, credits: remaining, actor: tx.actor.user, staff: tx.actor.staff, note: nil,
+                rule: ruleMap))
+        }
+        guard records.count > first else { return }
+        try tx.db.cachedStatement(sql: """
+            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, purchase_id, membership_id,
+                cycle, amount, credits, actor, staff, rule)
+            SELECT 'expired', ?, ?, client_id, scope, id, purchase_id, membership_id, cycle, -remaining, remaining,
+                ?, ?, ?
+            FROM lot WHERE id IN (SELECT value FROM json_each(?)) AND remaining > 0 ORDER BY id
+            """).execute(arguments: [atMs, tx.nowMs, tx.actor.user, tx.actor.staff, EventRecord.encodeRule(ruleMap),
+                                     idList])
+        let inserted = records.count - first
+        precondition(tx.db.changesCount == inserted, "expired events do not match their lots")
+        let firstId = tx.db.lastInsertedRowID - Int64(inserted) + 1
+        for index in first..<records.count { records[index].id = firstId + Int64(index - first) }
+    }
+
+    private static func idList(_ ids: ArraySlice<Int64>) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 }
