@@ -9,4 +9,4 @@ swift build -c release --product creditd 2>&1 | tail -1
 work=$(mktemp -d /tmp/creditd-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') RAM, load $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 scripts/bench_scheduler.py --bin .build/release/creditd --work "$work" "$@"
+python3 -u scripts/bench_scheduler.py --bin .build/release/creditd --work "$work" "$@"

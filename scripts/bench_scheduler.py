@@ -14,6 +14,7 @@ import argparse, json, os, random, signal, socket, sqlite3, subprocess, sys, tim
 class Rpc:
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(120)
         self.sock.connect(path)
         self.file = self.sock.makefile("rb")
         self.next_id = 0
