@@ -7,17 +7,17 @@ final class ReferenceModel {
     private(set) var nowMs: Int64
     private(set) var clients: [String: MClient] = [:]
     private(set) var bookings: [String: MBooking] = [:]
-    private(set) var memberships: [String: MMembership] = [:]
+    var memberships: [String: MMembership] = [:]
     /// Memberships in creation order (dictionary order changes from run to run).
-    private(set) var membershipList: [MMembership] = []
+    var membershipList: [MMembership] = []
     private(set) var purchases: [String: MPurchase] = [:]
-    private var lotSeq = 0
+    var lotSeq = 0
     private var allocSeq = 0
     private var deadlines = MinHeap<ModelDue>()
     /// Events written since the last `takeEvents()`.
     private var events: [ModelEvent] = []
     /// Clients whose ledger changed since the last `takeTouched()`.
-    private var touched: Set<String> = []
+    var touched: Set<String> = []
 
     init(calendar: StudioCalendar, nowMs: Int64) {
         self.calendar = calendar
@@ -68,11 +68,11 @@ final class ReferenceModel {
         }
     }
 
-    private func schedule(_ atMs: Int64, _ kind: DeadlineKind, _ key: String, _ subject: ModelDue.Subject) {
+    func schedule(_ atMs: Int64, _ kind: DeadlineKind, _ key: String, _ subject: ModelDue.Subject) {
         deadlines.push(ModelDue(atMs: atMs, kind: kind, key: key, subject: subject))
     }
 
-    private func scheduleExpiry(_ lot: MLot) {
+    func scheduleExpiry(_ lot: MLot) {
         if let at = lot.expiresMs, !lot.boundaryExpiry, !lot.frozen, !lot.done {
             schedule(at, .expireLot, String(lot.seq), .lot(lot))
         }
@@ -96,12 +96,12 @@ final class ReferenceModel {
         }
     }
 
-    private func emit(_ kind: EventKind, _ client: String, amount: Int64, credits: Int64) {
+    func emit(_ kind: EventKind, _ client: String, amount: Int64, credits: Int64) {
         events.append(ModelEvent(kind: kind, client: client, amount: amount, credits: credits))
         touched.insert(client)
     }
 
-    private func close(_ lot: MLot) {
+    func close(_ lot: MLot) {
         lot.done = true
         lot.remaining = 0
         clients[lot.client]!.openLots.removeAll { $0 === lot }
@@ -116,7 +116,7 @@ final class ReferenceModel {
     // MARK: - Credits
 
     @discardableResult
-    private func grant(client: String, scope: String, source: String, quantity: Int64, effectiveMs: Int64? = nil,
+    func grant(client: String, scope: String, source: String, quantity: Int64, effectiveMs: Int64? = nil,
                        expiresMs: Int64?, membership: String? = nil, cycle: Int? = nil,
                        boundaryExpiry: Bool = false) -> MLot {
         lotSeq += 1
@@ -289,124 +289,6 @@ final class ReferenceModel {
             } else {
                 lot.remaining += a.credits
             }
-        }
-    }
-
-    // MARK: - Memberships
-
-    func cycleStartMs(_ m: MMembership, cycle: Int) -> Int64 {
-        let date = calendar.cycleStartDate(anchor: m.startsOn, period: m.plan.period, periodCount: m.plan.count,
-                                           cycle: cycle)
-        return calendar.startOfDayMs(calendar.adding(days: m.pausedDays, to: date))
-    }
-
-    func createMembership(id: String, client: String, plan: SimPlan, startsOn: LocalDate) {
-        let m = MMembership(id: id, client: client, plan: plan, startsOn: startsOn)
-        memberships[id] = m
-        membershipList.append(m)
-        clients[client]!.membership = m
-        m.nextBoundaryMs = calendar.startOfDayMs(startsOn)
-        schedule(m.nextBoundaryMs!, .membershipBoundary, m.id, .membership(m))
-        catchUp(m)
-    }
-
-    /// Boundaries already due run at once, each at its own instant (stale heap entries are skipped later).
-    private func catchUp(_ m: MMembership) {
-        while let at = m.nextBoundaryMs, at <= nowMs { boundary(m, atMs: at) }
-    }
-
-    private func boundary(_ m: MMembership, atMs: Int64) {
-        let next = m.cycle + 1
-        touched.insert(m.client)
-        if m.cycle >= 0,
-           let lot = clients[m.client]!.openLots.first(where: {
-               $0.membership == m.id && $0.cycle == m.cycle && $0.source == "membership"
-           }) {
-            var remaining = lot.remaining
-            if m.status == "active", remaining > 0 {
-                let roll = min(remaining, m.plan.rolloverMax ?? remaining)
-                if roll > 0 {
-                    let expires = m.plan.rolloverCycles.map { cycleStartMs(m, cycle: next + $0) }
-                    lotSeq += 1
-                    let rollover = MLot(seq: lotSeq, client: m.client, scope: lot.scope, source: "rollover",
-                                        quantity: roll, effectiveMs: atMs, expiresMs: expires, membership: m.id,
-                                        cycle: next)
-                    clients[m.client]!.openLots.append(rollover)
-                    emit(.rolledOver, m.client, amount: 0, credits: roll)
-                    scheduleExpiry(rollover)
-                    remaining -= roll
-                }
-            }
-            if remaining > 0 { emit(.expired, m.client, amount: -remaining, credits: remaining) }
-            close(lot)
-        }
-        if m.status == "cancelling" {
-            m.status = "cancelled"
-            m.nextBoundaryMs = nil
-            return
-        }
-        let endMs = cycleStartMs(m, cycle: next + 1)
-        grant(client: m.client, scope: m.plan.scope, source: "membership", quantity: m.plan.perCycle,
-              effectiveMs: atMs, expiresMs: endMs, membership: m.id, cycle: next, boundaryExpiry: true)
-        m.cycle = next
-        m.nextBoundaryMs = endMs
-        schedule(endMs, .membershipBoundary, m.id, .membership(m))
-    }
-
-    private func membershipLots(_ m: MMembership) -> [MLot] {
-        clients[m.client]!.openLots.filter { $0.membership == m.id }
-    }
-
-    func pause(id: String) throws(ModelRejection) {
-        let m = memberships[id]!
-        guard m.status == "active" else { throw ModelRejection(reason: .invalidState) }
-        m.status = "paused"
-        m.pausedAtMs = nowMs
-        m.nextBoundaryMs = nil
-        for lot in membershipLots(m) { lot.frozen = true }
-    }
-
-    /// Boundaries and the frozen lots' expiries move by the whole days paused.
-    func resume(id: String) throws(ModelRejection) {
-        let m = memberships[id]!
-        guard m.status == "paused", let pausedAt = m.pausedAtMs else { throw ModelRejection(reason: .invalidState) }
-        let days = Int((nowMs - pausedAt) / 86_400_000)
-        unfreeze(m, shiftDays: days)
-        m.pausedDays += days
-        m.status = "active"
-        m.pausedAtMs = nil
-        m.nextBoundaryMs = cycleStartMs(m, cycle: m.cycle + 1)
-        schedule(m.nextBoundaryMs!, .membershipBoundary, m.id, .membership(m))
-        catchUp(m)
-    }
-
-    private func unfreeze(_ m: MMembership, shiftDays: Int) {
-        for lot in membershipLots(m) where lot.frozen {
-            lot.frozen = false
-            if let at = lot.expiresMs, shiftDays != 0 {
-                lot.expiresMs = calendar.startOfDayMs(calendar.adding(days: shiftDays, to: calendar.localDate(atMs: at)))
-            }
-            scheduleExpiry(lot)
-        }
-        touched.insert(m.client)
-    }
-
-    func cancelMembership(id: String, atCycleEnd: Bool) throws(ModelRejection) {
-        let m = memberships[id]!
-        if atCycleEnd {
-            guard m.status == "active" else { throw ModelRejection(reason: .invalidState) }
-            m.status = "cancelling"
-            return
-        }
-        guard m.status != "cancelled" else { throw ModelRejection(reason: .invalidState) }
-        if m.status == "paused" { unfreeze(m, shiftDays: 0) }
-        m.status = "cancelled"
-        m.nextBoundaryMs = nil
-        m.pausedAtMs = nil
-        // The cycle's own lot now simply expires at its end; granted credits keep their expiry.
-        for lot in membershipLots(m) where lot.boundaryExpiry {
-            lot.boundaryExpiry = false
-            scheduleExpiry(lot)
         }
     }
 }
