@@ -14,11 +14,11 @@ final class Simulation {
         var days = 3650
         var clients = 1000
         /// Activity is scaled so that ten years run in well under two minutes in a debug build.
-        var opsPerDay = 6
+        var opsPerDay = 5
         /// `daemon.verify` (a full scan) every this many days.
         var verifyEveryDays = 30
         /// Every client's balance, not only those touched that day, every this many days.
-        var allClientsEveryDays = 365
+        var allClientsEveryDays = 730
     }
 
     let config: Config

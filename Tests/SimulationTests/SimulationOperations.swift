@@ -51,7 +51,7 @@ extension Simulation {
             model.addClient(id)
             clientIds.append(id)
             let roll = Int.random(in: 0..<100, using: &rng)
-            if roll < 20 { startMembership(client: id) }
+            if roll < 12 { startMembership(client: id) }
             if roll >= 15 && roll < 70 { purchase(client: id) }
             if roll >= 60 { issue(client: id) }
         }
@@ -70,9 +70,10 @@ extension Simulation {
         case 740..<770: remove(client: client)
         case 770..<850: purchase(client: client)
         case 850..<870: refund()
-        case 870..<915: startMembership(client: client)
-        case 915..<940: pauseOrResume(pause: true)
-        case 940..<965: pauseOrResume(pause: false)
+        // Starts (when the client has none) against cancels keep about 1 client in 8 a member.
+        case 870..<910: startMembership(client: client)
+        case 910..<938: pauseOrResume(pause: true)
+        case 938..<965: pauseOrResume(pause: false)
         default: cancelMembership()
         }
     }
