@@ -35,10 +35,16 @@ class Rpc:
         return self.recv()
 
 
+NICE = 0  # --nice: on a shared machine, a negative value approximates having the cores to oneself
+
+
 class Daemon:
     def __init__(self, binary, work, name):
         self.socket = f"{work}/{name}.sock"
         self.database = f"{work}/{name}.sqlite"
+        for stale in (self.database, self.database + "-wal", self.database + "-shm"):
+            if os.path.exists(stale):
+                os.unlink(stale)  # every benchmark starts from a fresh database
         self.log = open(f"{work}/{name}.log", "ab")
         self.binary = binary
         self.proc = None
@@ -49,7 +55,8 @@ class Daemon:
         if os.path.exists(self.socket):
             os.unlink(self.socket)
         self.proc = subprocess.Popen([self.binary, "--socket", self.socket, "--database", self.database],
-                                     stdout=self.log, stderr=self.log, env=env)
+                                     stdout=self.log, stderr=self.log, env=env,
+                                     preexec_fn=(lambda: os.nice(NICE)) if NICE else None)
         deadline = time.time() + 120
         while time.time() < deadline:
             if os.path.exists(self.socket):
@@ -85,9 +92,7 @@ def percentile(values, p):
 def setup(rpc, clients):
     rpc.call("session_type.create", {"id": "yoga", "name": "Yoga"})
     for i in range(clients):
-        rpc.send("client.create", {"id": f"c{i}", "name": f"Client {i}"})
-    for _ in range(clients):
-        rpc.recv()
+        rpc.call("client.create", {"id": f"c{i}", "name": f"Client {i}"})
 
 
 def bench_lag(args):
@@ -98,11 +103,15 @@ def bench_lag(args):
         setup(rpc, 10)
         first = now_ms() + 4000
         expiries = sorted(first + random.randrange(10_000) for _ in range(1000))
-        for i, at in enumerate(expiries):
-            rpc.send("credit.issue", {"client": f"c{i % 10}", "session_type": "yoga", "credits": 1,
-                                      "expires_at": rfc3339(at)})
-        for _ in expiries:
-            rpc.recv()
+        # Pipelined in windows: the daemon caps requests in flight per connection and stops
+        # reading a client that does not read its replies.
+        for start in range(0, len(expiries), 32):
+            window = expiries[start:start + 32]
+            for i, at in enumerate(window, start):
+                rpc.send("credit.issue", {"client": f"c{i % 10}", "session_type": "yoga", "credits": 1,
+                                          "expires_at": rfc3339(at)})
+            for _ in window:
+                rpc.recv()
         if now_ms() >= first:
             sys.exit("issuing took longer than the 4 s head start")
         time.sleep((expiries[-1] - now_ms()) / 1000 + 1.0)
@@ -254,7 +263,12 @@ def main():
     parser.add_argument("--storm-head-start-s", type=int, default=8)
     parser.add_argument("--read-interval-ms", type=float, default=1.0,
                         help="one balance.get every this many ms during the storm (0: back to back)")
+    parser.add_argument("--nice", type=int, default=0, help="run creditd at this nice value (negative: root)")
     args = parser.parse_args()
+    global NICE
+    NICE = args.nice
+    if NICE:
+        print(f"creditd runs at nice {NICE}")
     for name, bench in (("lag", bench_lag), ("idle", bench_idle), ("storm", bench_storm)):
         if args.only in (None, name):
             bench(args)
