@@ -114,10 +114,15 @@ def bench_lag(args):
                 rpc.recv()
         if now_ms() >= first:
             sys.exit("issuing took longer than the 4 s head start")
+        time.sleep((first - now_ms()) / 1000)
+        before = thread_cpu_seconds(d.proc.pid)
         time.sleep((expiries[-1] - now_ms()) / 1000 + 1.0)
+        after = thread_cpu_seconds(d.proc.pid)
+        waited = sum(v[1] - before.get(n, (0, 0))[1] for n, v in after.items())
         status = rpc.call("daemon.status")["scheduler"]
         print(f"lag: {status['processed']} lots expired over 10 s; lag_ms p50 {status['lag_ms']['p50']} "
-              f"p99 {status['lag_ms']['p99']} max {status['lag_ms']['max']}")
+              f"p99 {status['lag_ms']['p99']} max {status['lag_ms']['max']}; "
+              f"creditd's threads waited {waited * 1000:.0f} ms in all for a CPU meanwhile")
         return status
     finally:
         d.stop()
