@@ -56,6 +56,8 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        // Ten simulated years against a reference model of the rules (issue 3).
+        .testTarget(name: "SimulationTests", dependencies: ["Store", "Scheduling", "CreditProtocol"]),
         // End-to-end tests of the built `creditd` binary over its Unix socket; depending on
         // the executable makes `swift build --build-tests` build it too.
         .testTarget(name: "CreditdTests", dependencies: ["creditd", "CreditdKit", "CreditProtocol"], exclude: ["client.py"]),

@@ -106,6 +106,11 @@ public final class DeadlineTimer: @unchecked Sendable {
         }
     }
 
+    /// The earliest deadline as of the last tick or re-arm, without computing the lag percentiles.
+    public var nextDeadlineMs: Int64? {
+        lock.withLock { state.nextDeadlineMs }
+    }
+
     /// A thread-safe snapshot.
     public var stats: SchedulerStats {
         lock.withLock { state.snapshot() }

@@ -174,10 +174,9 @@ extension Ledger: DeadlineProcessor {
                 processed = []
                 let tx = Tx(db: db, nowMs: nowMs, ledger: self)
                 tx.actor = .scheduler
-                for due in try Deadlines.due(db, nowMs: nowMs, limit: batchMax) {
-                    try Deadlines.process(tx, due)
-                    processed.append(due.atMs)
-                }
+                let dues = try Deadlines.due(db, nowMs: nowMs, limit: batchMax)
+                try Deadlines.process(tx, dues)
+                processed = dues.map(\.atMs)
                 committed = tx.events
             }
         } catch {

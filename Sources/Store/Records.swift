@@ -43,9 +43,10 @@ struct LotRecord: FetchableRecord, Sendable {
         cycle = row[14]
     }
 
-    /// Live: in effect, not yet expired, not refunded. Frozen lots are live but not bookable.
+    /// Live: in effect, not yet expired, not refunded. Frozen lots are live but not bookable, whatever
+    /// their expiry says (resuming shifts it).
     func isLive(atMs now: Int64) -> Bool {
-        !refunded && !expiryDone && effectiveAtMs <= now && (expiresAtMs.map { now < $0 } ?? true)
+        !refunded && !expiryDone && effectiveAtMs <= now && (frozen || expiresAtMs.map { now < $0 } ?? true)
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {

@@ -39,6 +39,11 @@ public final class Tx {
         deadlinesMoved = moved
     }
 
+    /// Records events a bulk path inserted itself, so that they are published after commit.
+    func recordInserted(_ records: [EventRecord]) {
+        events.append(contentsOf: records)
+    }
+
     /// Appends an event. `at` defaults to now; lot-derived attribution (purchase, membership, cycle)
     /// is copied from the lot so usage summaries can find it.
     @discardableResult

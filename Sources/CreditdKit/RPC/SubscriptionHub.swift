@@ -57,6 +57,9 @@ final class SubscriptionHub: Sendable {
         return id
     }
 
+    /// Whether anyone listens: publishers skip encoding events nobody will receive.
+    var hasSubscribers: Bool { subscribers.withLock { !$0.isEmpty } }
+
     func unsubscribe(_ id: UInt64) {
         _ = subscribers.withLock { $0.removeValue(forKey: id) }
     }

@@ -8,11 +8,12 @@ enum Balances {
         try Exists.client(tx.db, p.client)
         if let asOf = p.asOf, asOf.ms < tx.nowMs { return try asOfPast(tx.db, client: p.client, atMs: asOf.ms) }
         let now = tx.nowMs
-        // Live lots per scope, with the earliest expiry and how many credits expire then.
+        // Live lots per scope, with the earliest expiry and how many credits expire then. A frozen
+        // lot (paused membership) is live whatever its expiry says: resuming shifts that expiry.
         let lotRows = try Row.fetchAll(tx.db.cachedStatement(sql: """
-            SELECT scope, SUM(remaining), MIN(expires_at_ms) FROM lot
+            SELECT scope, SUM(remaining), MIN(CASE WHEN frozen = 0 THEN expires_at_ms END) FROM lot
             WHERE client_id = ? AND remaining > 0 AND refunded = 0 AND expiry_done = 0
-              AND effective_at_ms <= ? AND (expires_at_ms IS NULL OR expires_at_ms > ?)
+              AND effective_at_ms <= ? AND (frozen = 1 OR expires_at_ms IS NULL OR expires_at_ms > ?)
             GROUP BY scope
             """), arguments: [p.client, now, now])
         var credits: [String: Int64] = [:]
@@ -23,7 +24,7 @@ enum Balances {
             if let firstMs: Int64 = row[2] {
                 let due = try Int64.fetchOne(tx.db.cachedStatement(sql: """
                     SELECT SUM(remaining) FROM lot WHERE client_id = ? AND scope = ? AND expires_at_ms = ?
-                      AND remaining > 0 AND refunded = 0 AND expiry_done = 0 AND effective_at_ms <= ?
+                      AND remaining > 0 AND refunded = 0 AND expiry_done = 0 AND frozen = 0 AND effective_at_ms <= ?
                     """), arguments: [p.client, scope, firstMs, now]) ?? 0
                 expiries[scope] = NextExpiry(at: Timestamp(ms: firstMs), credits: due)
             }

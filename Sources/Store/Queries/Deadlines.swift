@@ -7,7 +7,8 @@ import Scheduling
 /// crash or a clock step neither loses nor repeats one.
 enum Deadlines {
     static func next(_ db: Database) throws -> Int64? {
-        let row = try Row.fetchOne(db, sql: """
+        // Cached: the timer asks after every write that may move a deadline.
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT MIN(x) FROM (
               SELECT MIN(settle_at_ms) AS x FROM booking WHERE settle_at_ms IS NOT NULL
               UNION ALL SELECT MIN(complete_at_ms) FROM booking WHERE complete_at_ms IS NOT NULL
@@ -15,7 +16,7 @@ enum Deadlines {
                 WHERE expiry_done = 0 AND expires_at_ms IS NOT NULL AND frozen = 0 AND boundary_expiry = 0
               UNION ALL SELECT MIN(next_boundary_at_ms) FROM membership WHERE next_boundary_at_ms IS NOT NULL
               UNION ALL SELECT MIN(expires_at_ms) FROM idempotency_key)
-            """)
+            """))
         return row?[0]
     }
 
@@ -61,6 +62,23 @@ enum Deadlines {
         return Array(all.prefix(limit))
     }
 
+    /// Processes `dues` in order. A run of lot expiries (an expiry storm) is done set-wise; the rest
+    /// one by one.
+    static func process(_ tx: Tx, _ dues: [Due]) throws {
+        var start = 0
+        while start < dues.count {
+            guard dues[start].kind == .expireLot else {
+                try process(tx, dues[start])
+                start += 1
+                continue
+            }
+            var end = start + 1
+            while end < dues.count, dues[end].kind == .expireLot { end += 1 }
+            try expire(tx, dues[start..<end])
+            start = end
+        }
+    }
+
     static func process(_ tx: Tx, _ due: Due) throws {
         switch due.kind {
         case .settleCancellation:
@@ -69,7 +87,7 @@ enum Deadlines {
         case .completeBooking:
             try Bookings.setStatus(tx, due.subject, .completed, cancelledAtMs: nil, settleAtMs: nil)
         case .expireLot:
-            try expire(tx, lotId: Int64(due.subject)!, atMs: due.atMs)
+            try expire(tx, ArraySlice([due]))
         case .membershipBoundary:
             try Memberships.boundary(tx, membership: due.subject, dueAtMs: due.atMs)
         case .idempotencyCleanup:
@@ -77,14 +95,62 @@ enum Deadlines {
         }
     }
 
-    private static func expire(_ tx: Tx, lotId: Int64, atMs: Int64) throws {
-        guard let lot = try LotRecord.fetch(tx.db, id: lotId) else { preconditionFailure("due lot \(lotId) vanished") }
-        if lot.remaining > 0 {
-            try tx.append(.expired, client: lot.clientId, scope: lot.scope, amount: -lot.remaining,
-                          credits: lot.remaining, lot: lot, atMs: atMs,
-                          rule: ["expires_at": Timestamp(ms: atMs).description])
+    /// Expires a run of due lots set-wise: per instant, one SELECT of the lots that still hold credits
+    /// and one INSERT ... SELECT of their `expired` events (in lot id order, so the new event ids are
+    /// consecutive); then one UPDATE. The events are the ones a lot-by-lot expiry would write.
+    private static func expire(_ tx: Tx, _ run: ArraySlice<Due>) throws {
+        let ids = run.map { Int64($0.subject)! }
+        var records: [EventRecord] = []
+        records.reserveCapacity(ids.count)
+        var start = run.startIndex
+        while start < run.endIndex {
+            let atMs = run[start].atMs
+            var end = start
+            while end < run.endIndex, run[end].atMs == atMs { end += 1 }
+            try expire(tx, lots: idList(ids[(start - run.startIndex)..<(end - run.startIndex)]), atMs: atMs,
+                       into: &records)
+            start = end
         }
-        try tx.db.cachedStatement(sql: "UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id = ?")
-            .execute(arguments: [lotId])
+        let updated = try tx.db.cachedStatement(sql: """
+            UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id IN (SELECT value FROM json_each(?))
+            """)
+        try updated.execute(arguments: [idList(ids[...])])
+        precondition(tx.db.changesCount == ids.count, "due lots vanished")
+        tx.recordInserted(records)
+    }
+
+    /// The `expired` events of the lots in `idList` (a JSON array) due at `atMs`.
+    private static func expire(_ tx: Tx, lots idList: String, atMs: Int64, into records: inout [EventRecord]) throws {
+        let ruleMap = ["expires_at": Timestamp(ms: atMs).description]
+        let first = records.count
+        let cursor = try Row.fetchCursor(tx.db.cachedStatement(sql: """
+            SELECT id, client_id, scope, remaining, purchase_id, membership_id, cycle FROM lot
+            WHERE id IN (SELECT value FROM json_each(?)) AND remaining > 0 ORDER BY id
+            """), arguments: [idList])
+        while let lot = try cursor.next() {
+            let remaining: Int64 = lot[3]
+            records.append(EventRecord(
+                id: 0, kind: .expired, atMs: atMs, recordedAtMs: tx.nowMs, clientId: lot[1], scope: lot[2],
+                lotId: lot[0], toLotId: nil, bookingId: nil, purchaseId: lot[4], membershipId: lot[5], cycle: lot[6],
+                amount: -remaining, credits: remaining, actor: tx.actor.user, staff: tx.actor.staff, note: nil,
+                rule: ruleMap))
+        }
+        guard records.count > first else { return }
+        try tx.db.cachedStatement(sql: """
+            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, purchase_id, membership_id,
+                cycle, amount, credits, actor, staff, rule)
+            SELECT 'expired', ?, ?, client_id, scope, id, purchase_id, membership_id, cycle, -remaining, remaining,
+                ?, ?, ?
+            FROM lot WHERE id IN (SELECT value FROM json_each(?)) AND remaining > 0 ORDER BY id
+            """).execute(arguments: [atMs, tx.nowMs, tx.actor.user, tx.actor.staff, EventRecord.encodeRule(ruleMap),
+                                     idList])
+        let inserted = records.count - first
+        precondition(tx.db.changesCount == inserted, "expired events do not match their lots")
+        let firstId = tx.db.lastInsertedRowID - Int64(inserted) + 1
+        for index in first..<records.count { records[index].id = firstId + Int64(index - first) }
+    }
+
+    private static func idList(_ ids: ArraySlice<Int64>) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 }
