@@ -54,7 +54,7 @@ struct BenchOptions {
                     fail("unknown workload \(value) (\(Workload.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 workload = named
-            case "--clients": clients = parseCount(value) ?? fail("bad --clients \(value)")
+            case "--clients": clients = requireCount(value, "--clients")
             case "--garbage": garbage = max(0, Int(value) ?? 0)
             case "--garbage-rate": garbageRate = max(0, Double(value) ?? garbageRate)
             case "--seed": seed = UInt64(value) ?? seed

@@ -48,8 +48,8 @@ struct LoadOptions {
             let value = iterator.next() ?? ""
             switch flag {
             case "--database": database = value
-            case "--clients": clients = parseCount(value) ?? fail("bad --clients \(value)")
-            case "--events": events = parseCount(value) ?? fail("bad --events \(value)")
+            case "--clients": clients = requireCount(value, "--clients")
+            case "--events": events = requireCount(value, "--events")
             default: fail("load: unknown flag \(flag)")
             }
         }
@@ -57,6 +57,11 @@ struct LoadOptions {
         if clients < 1 || clients > 100_000_000 { fail("load: --clients must be 1 to 100M") }
         if events < clients { fail("load: --events must be at least --clients (each client gets an issue)") }
     }
+}
+
+func requireCount(_ text: String, _ flag: String) -> Int {
+    guard let count = parseCount(text) else { fail("bad \(flag) \(text)") }
+    return count
 }
 
 /// "1k", "10M", "250000".
@@ -80,7 +85,9 @@ final class SQLite {
 
     init(path: String) {
         var handle: OpaquePointer?
-        guard sqlite3_open(path, &handle) == SQLITE_OK, let handle else { fail("sqlite3_open \(path)") }
+        // NOMUTEX: one thread uses this connection; no mutex around every bind and step.
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+              let handle else { fail("sqlite3_open \(path)") }
         db = handle
     }
 
@@ -132,6 +139,62 @@ final class Statement {
     }
 }
 
+/// Multi-row INSERTs: rows are buffered and sent `rowsPerStatement` at a time in one
+/// `INSERT ... VALUES (...), (...), ...`, which shares the per-statement work (cursors, the
+/// AUTOINCREMENT counter) among the rows. Same calls as `Statement`; `flush()` before COMMIT.
+final class RowInserter {
+    enum Value {
+        case int(Int64)
+        case text(String)
+        case null
+    }
+    let db: OpaquePointer
+    let prefix: String
+    let row: String
+    let columns: Int
+    let rowsPerStatement: Int
+    private var values: [Value] = []
+    private var statements: [Int: Statement] = [:]
+
+    init(db: OpaquePointer, prefix: String, row: String, rowsPerStatement: Int = 200) {
+        self.db = db
+        self.prefix = prefix
+        self.row = row
+        columns = row.filter { $0 == "?" }.count
+        self.rowsPerStatement = rowsPerStatement
+        values.reserveCapacity(columns * rowsPerStatement)
+    }
+
+    func int(_ value: Int64) { values.append(.int(value)) }
+    func int(_ value: Int64?) { values.append(value.map(Value.int) ?? .null) }
+    func text(_ value: String) { values.append(.text(value)) }
+    func text(_ value: String?) { values.append(value.map(Value.text) ?? .null) }
+
+    /// Ends a row.
+    func step() {
+        if values.count == columns * rowsPerStatement { flush() }
+    }
+
+    func flush() {
+        let rows = values.count / columns
+        guard rows > 0 else { return }
+        let statement = statements[rows] ?? {
+            let made = Statement(db: db, sql: prefix + " VALUES " + Array(repeating: row, count: rows).joined(separator: ","))
+            statements[rows] = made
+            return made
+        }()
+        for value in values {
+            switch value {
+            case .int(let int): statement.int(int)
+            case .text(let text): statement.text(text)
+            case .null: statement.null()
+            }
+        }
+        statement.step()
+        values.removeAll(keepingCapacity: true)
+    }
+}
+
 /// RFC 3339 UTC with milliseconds, as `Timestamp.description` writes it (for rule texts).
 func rfc3339(_ ms: Int64) -> String { Timestamp(ms: ms).description }
 
@@ -165,6 +228,8 @@ func load(_ options: LoadOptions) -> Int32 {
         guard options.force else { fail("load: \(path) exists (use --force to replace it)") }
         for suffix in ["", "-wal", "-shm", "-journal"] { try? manager.removeItem(atPath: path + suffix) }
     }
+    // No memory statistics: they take a global mutex around every SQLite allocation.
+    _ = csqlite_disable_memstatus()
     let started = nowNs()
     let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
 
@@ -189,24 +254,42 @@ func load(_ options: LoadOptions) -> Int32 {
     sqlite.exec("PRAGMA locking_mode = EXCLUSIVE")
     sqlite.exec("PRAGMA cache_size = -524288")  // 512 MiB
     sqlite.exec("PRAGMA temp_store = MEMORY")
+    sqlite.exec("PRAGMA threads = 2")  // CREATE INDEX sorts with a helper thread
 
-    let insertClient = sqlite.prepare("INSERT INTO client (id, name, email, created_at_ms) VALUES (?, ?, ?, ?)")
-    let insertLot = sqlite.prepare("""
+    // Secondary indexes are dropped for the load and rebuilt after it from their own SQL (sorting once
+    // is cheaper than growing each index row by row); the schema ends up exactly as the Store made it.
+    let deferIndexes = ProcessInfo.processInfo.environment["CREDITBENCH_KEEP_INDEXES"] == nil
+    var indexes: [(name: String, sql: String)] = []
+    if deferIndexes {
+        let query = sqlite.prepare("""
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+              AND tbl_name IN ('client', 'lot', 'booking', 'allocation', 'event') ORDER BY name
+            """)
+        while sqlite3_step(query.handle) == SQLITE_ROW {
+            indexes.append((String(cString: sqlite3_column_text(query.handle, 0)),
+                            String(cString: sqlite3_column_text(query.handle, 1))))
+        }
+        for index in indexes { sqlite.exec("DROP INDEX \(index.name)") }
+    }
+
+    let insertClient = RowInserter(db: sqlite.db, prefix: "INSERT INTO client (id, name, email, created_at_ms)",
+                                   row: "(?, ?, ?, ?)")
+    let insertLot = RowInserter(db: sqlite.db, prefix: """
         INSERT INTO lot (id, client_id, scope, source, quantity, remaining, effective_at_ms, expires_at_ms, note, actor,
-            created_at_ms) VALUES (?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)
-        """)
-    let insertBooking = sqlite.prepare("""
+            created_at_ms)
+        """, row: "(?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)")
+    let insertBooking = RowInserter(db: sqlite.db, prefix: """
         INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
-            cancelled_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
-        """)
-    let insertAllocation = sqlite.prepare("""
+            cancelled_at_ms, created_at_ms)
+        """, row: "(?, ?, ?, ?, ?, 1, ?, ?, ?)")
+    let insertAllocation = RowInserter(db: sqlite.db, prefix: """
         INSERT INTO allocation (booking_id, client_id, scope, lot_id, credits, state, created_at_ms)
-        VALUES (?, ?, ?, ?, 1, ?, ?)
-        """)
-    let insertEvent = sqlite.prepare("""
+        """, row: "(?, ?, ?, ?, 1, ?, ?)")
+    let insertEvent = RowInserter(db: sqlite.db, prefix: """
         INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, booking_id, amount, credits, actor,
-            rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+            rule)
+        """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    let inserters = [insertClient, insertLot, insertBooking, insertAllocation, insertEvent]
 
     func event(_ kind: String, atMs: Int64, client: String, scope: String, lot: Int64, booking: String?,
                amount: Int64, credits: Int64, rule: String?) {
@@ -313,6 +396,7 @@ func load(_ options: LoadOptions) -> Int32 {
         counts.events += budget
         eventsInTransaction += budget
         if eventsInTransaction >= 500_000 {
+            for inserter in inserters { inserter.flush() }
             sqlite.exec("COMMIT")
             sqlite.exec("BEGIN")
             eventsInTransaction = 0
@@ -325,8 +409,11 @@ func load(_ options: LoadOptions) -> Int32 {
             }
         }
     }
+    for inserter in inserters { inserter.flush() }
     sqlite.exec("COMMIT")
     let inserted = nowNs()
+    for index in indexes { sqlite.exec(index.sql) }
+    let indexed = nowNs()
     sqlite.exec("PRAGMA locking_mode = NORMAL")
     sqlite.exec("PRAGMA journal_mode = WAL")
     let fd = open(path, O_RDONLY)
@@ -354,13 +441,15 @@ func load(_ options: LoadOptions) -> Int32 {
             var counts: LoadCounts
             var seconds: Double
             var insertSeconds: Double
+            var indexSeconds: Double
             var eventsPerSecond: Double
             var bytes: Int
             var verifyOk: Bool?
             var verifySeconds: Double?
         }
         let report = Report(database: path, counts: counts, seconds: seconds,
-                            insertSeconds: Double(inserted - started) / 1e9, eventsPerSecond: rate.rounded(),
+                            insertSeconds: Double(inserted - started) / 1e9,
+                            indexSeconds: Double(indexed - inserted) / 1e9, eventsPerSecond: rate.rounded(),
                             bytes: bytes, verifyOk: verified?.ok, verifySeconds: options.verify ? verifySeconds : nil)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -369,7 +458,8 @@ func load(_ options: LoadOptions) -> Int32 {
     } else {
         print("creditbench load: \(path)")
         print("  clients \(counts.clients), lots \(counts.lots), bookings \(counts.bookings), allocations \(counts.allocations), events \(counts.events)")
-        print(String(format: "  %.1f s, %.0f events/s, %.0f MiB", seconds, rate, Double(bytes) / 1_048_576))
+        print(String(format: "  %.1f s (inserts %.1f s, indexes %.1f s), %.0f events/s, %.0f MiB", seconds,
+                     Double(inserted - started) / 1e9, Double(indexed - inserted) / 1e9, rate, Double(bytes) / 1_048_576))
         if let verified {
             print(String(format: "  verify: %@ (%.1f s)%@", verified.ok ? "ok" : "FAILED", verifySeconds,
                          verified.ok ? "" : " \(verified.violations.prefix(5))"))
