@@ -177,7 +177,8 @@ final class GarbageFleet: @unchecked Sendable {
                 polls[i].events = Int16(POLLIN) | (sockets[i].pending.isEmpty ? 0 : Int16(POLLOUT))
                 polls[i].revents = 0
             }
-            let waitNs = earliest > nowNs() ? earliest - nowNs() : 0
+            let pollAt = nowNs()
+            let waitNs = earliest > pollAt ? earliest - pollAt : 0
             let timeoutMs = interval > 0 ? Int32(min(waitNs / 1_000_000, 20)) : 5
             _ = poll(&polls, nfds_t(count), timeoutMs)
             for i in 0..<count where polls[i].fd >= 0 && polls[i].revents != 0 {
