@@ -251,8 +251,8 @@ func load(_ options: LoadOptions) -> Int32 {
         fail("load: creating the ledger: \(error)")
     }
 
-    // 2. Two threads run the same deterministic generator: one inserts the events into the ledger file,
-    //    the other clients, lots, bookings and allocations into a side file of the same schema.
+    // 2. Two threads run the same deterministic generator: one inserts clients, lots and events into the
+    //    ledger file, the other bookings and allocations into a side file of the same schema.
     final class Box: @unchecked Sendable { var counts = LoadCounts() }
     let rowCounts = Box()
     let rowsDone = DispatchSemaphore(value: 0)
@@ -272,7 +272,7 @@ func load(_ options: LoadOptions) -> Int32 {
     prepareForLoad(sqlite)
     sqlite.exec("ATTACH DATABASE '\(side.replacingOccurrences(of: "'", with: "''"))' AS side")
     sqlite.exec("BEGIN")
-    for table in ["client", "lot", "booking", "allocation"] {
+    for table in ["booking", "allocation"] {
         sqlite.exec("INSERT INTO main.\(table) SELECT * FROM side.\(table)")
     }
     sqlite.exec("COMMIT")
@@ -288,6 +288,8 @@ func load(_ options: LoadOptions) -> Int32 {
     let finished = nowNs()
 
     var counts = rowCounts.counts
+    counts.clients = eventCounts.clients
+    counts.lots = eventCounts.lots
     counts.events = eventCounts.events
     let seconds = Double(finished - started) / 1e9
     let rate = Double(counts.events) / seconds
@@ -350,18 +352,18 @@ func prepareForLoad(_ sqlite: SQLite) {
     sqlite.exec("PRAGMA temp_store = MEMORY")
 }
 
-/// Generates the whole dataset and inserts either the events or every other row into `path`.
+/// Generates the whole dataset and inserts either clients, lots and events, or bookings and allocations.
 func fill(path: String, events writeEvents: Bool, options: LoadOptions, nowMs: Int64, started: UInt64) -> LoadCounts {
     let sqlite = SQLite(path: path)
     prepareForLoad(sqlite)
     func inserter(_ prefix: String, _ row: String, _ enabled: Bool) -> RowInserter? {
         enabled ? RowInserter(db: sqlite.db, prefix: prefix, row: row) : nil
     }
-    let insertClient = inserter("INSERT INTO client (id, name, email, created_at_ms)", "(?, ?, ?, ?)", !writeEvents)
+    let insertClient = inserter("INSERT INTO client (id, name, email, created_at_ms)", "(?, ?, ?, ?)", writeEvents)
     let insertLot = inserter("""
         INSERT INTO lot (id, client_id, scope, source, quantity, remaining, effective_at_ms, expires_at_ms, note, actor,
             created_at_ms)
-        """, "(?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)", !writeEvents)
+        """, "(?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)", writeEvents)
     let insertBooking = inserter("""
         INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
             cancelled_at_ms, created_at_ms)
