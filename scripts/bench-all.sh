@@ -10,7 +10,8 @@
 #   6. reads: creditbench balance over the dataset vs redis-benchmark -t get (1M keys), both 32
 #      connections with one request in flight each, alternating rounds, medians and p99
 #   7. history pages and a studio day over the dataset
-#   8. bad input at scale: 1000 garbage connections while 32 well-behaved ones run a studio day
+#   8. bad input at scale: 1000 garbage connections while 32 well-behaved ones read balances
+#      (BENCH_GOOD_WORKLOAD, one request in flight each)
 #
 # Environment: BENCH_DIR (a fresh directory under /var/tmp), BENCH_SECONDS (10), BENCH_ROUNDS (3),
 # BENCH_CLIENTS (1M), BENCH_EVENTS (10M), BENCH_DATASET (an existing loaded file to copy instead of
@@ -28,6 +29,7 @@ events=${BENCH_EVENTS:-10M}
 starts=${BENCH_STARTS:-3}
 garbage=${BENCH_GARBAGE:-1000}
 garbage_rates=${BENCH_GARBAGE_RATES:-1 10 0}
+good=${BENCH_GOOD_WORKLOAD:-balance}
 skip=" ${BENCH_SKIP:-} "
 work=${BENCH_DIR:-$(mktemp -d /var/tmp/creditd-bench-XXXXXX)}
 mkdir -p "$work"
@@ -184,12 +186,18 @@ if ! skipped reads; then
         echo "== reads round $round"
         perf_pid=
         if [ "${BENCH_PERF:-0}" = 1 ] && [ "$round" = 1 ]; then
-            perf record -F 999 -g -p "$creditd_pid" -o "$work/perf-reads.data" -- sleep $((seconds + 2)) >/dev/null 2>&1 &
+            # System-wide: -p would miss the worker threads the daemon starts once requests arrive.
+            perf record -a -F 999 -g -o "$work/perf-reads.data" -- sleep $((seconds + 2)) >/dev/null 2>&1 &
             perf_pid=$!
         fi
         "$bin/creditbench" --socket "$work/creditd.sock" --workload balance --clients "$dataset_clients" \
             --connections 32 --window 1 --seconds "$seconds" --warmup 2 --json >"$work/reads.$round.json"
-        [ -n "$perf_pid" ] && { wait "$perf_pid" || true; }
+        if [ -n "$perf_pid" ]; then
+            wait "$perf_pid" || true
+            perf report -i "$work/perf-reads.data" --pid "$creditd_pid" --children --sort symbol --percent-limit 3 \
+                --stdio -g none 2>/dev/null | grep '%' | cut -c1-200 >"$work/perf-reads.txt" || true
+            echo "  perf profile of creditd: $work/perf-reads.txt"
+        fi
         read_c+=("$(json "d['ops_per_second']" <"$work/reads.$round.json")")
         read_c99+=("$(json "d['latency_ms']['p99']" <"$work/reads.$round.json")")
         echo "  creditd balance.get: ${read_c[-1]}/s, p50 $(json "d['latency_ms']['p50']" <"$work/reads.$round.json") ms, p99 ${read_c99[-1]} ms, errors $(json "d['errors']" <"$work/reads.$round.json")"
@@ -219,12 +227,12 @@ if ! skipped extra; then
     done
 fi
 if ! skipped garbage; then
-    echo "== bad input at scale: 32 well-behaved connections (studio day, 1 in flight), without and with garbage"
-    "$bin/creditbench" --socket "$work/creditd.sock" --workload studio-day --clients "$dataset_clients" \
+    echo "== bad input at scale: 32 well-behaved connections ($good, 1 in flight), without and with garbage"
+    "$bin/creditbench" --socket "$work/creditd.sock" --workload "$good" --clients "$dataset_clients" \
         --connections 32 --window 1 --seconds "$seconds" --warmup 2 --json >"$work/good-alone.json"
     echo "  alone: $(json "f\"{d['ops_per_second']:.0f}/s p50 {d['latency_ms']['p50']} ms p99 {d['latency_ms']['p99']} ms errors {d['errors']}\"" <"$work/good-alone.json")"
     for rate in $garbage_rates; do
-        "$bin/creditbench" --socket "$work/creditd.sock" --workload studio-day --clients "$dataset_clients" \
+        "$bin/creditbench" --socket "$work/creditd.sock" --workload "$good" --clients "$dataset_clients" \
             --connections 32 --window 1 --seconds "$seconds" --warmup 2 --garbage "$garbage" --garbage-rate "$rate" \
             >"$work/garbage.$rate.out" || true
         echo "  with $garbage garbage connections at $([ "$rate" = 0 ] && echo "full speed" || echo "$rate lines/s each"):"
