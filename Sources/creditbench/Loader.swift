@@ -3,13 +3,15 @@
 //   creditbench load --database PATH [--clients 1000] [--events 10000] [--force] [--verify] [--json]
 //
 // How (docs/BENCHMARKS.md, "Dataset"):
-// 1. `Ledger(path:studio:)` (the Store itself) creates the file and runs every migration, so the
-//    schema is exactly the daemon's; the session types are created through the Store too.
-// 2. The Ledger is closed and the file is reopened with plain sqlite3: journal_mode OFF,
-//    synchronous OFF, an exclusive lock and a large page cache (nothing else may have it open).
-// 3. Clients, lots, bookings, allocations and events are bulk-inserted with prepared statements in
-//    large transactions, in key order (client ids sort as generated, so every index grows at its end).
-// 4. journal_mode goes back to WAL and the file is fsynced.
+// 1. `Ledger(path:studio:)` (the Store itself) creates the file, and a side file, and runs every
+//    migration, so the schema is exactly the daemon's; the session types are created through the Store.
+// 2. Both files are reopened with plain sqlite3 (no mutexes, no memory statistics): journal_mode OFF,
+//    synchronous OFF, an exclusive lock and a large page cache (nothing else may have them open).
+// 3. Two threads run the same deterministic generator: one inserts clients, lots and events into the
+//    ledger file, the other bookings and allocations into the side file, as multi-row INSERTs of 200
+//    rows in large transactions, in key order (client ids sort as generated, so indexes grow at the end).
+// 4. The side tables are copied in whole into the ledger (SQLite's transfer optimization), the side
+//    file is removed, journal_mode goes back to WAL and the file is fsynced.
 //
 // Every row is one the Store could have written, and every ledger invariant holds (`--verify` runs
 // `Ledger.verify()`, the same check as `daemon.verify`):
