@@ -35,6 +35,7 @@ struct BenchOptions {
     var json = false
     var garbage = 0
     var garbageRate = 10.0
+    var garbageKinds = GarbageKind.allCases
     var seed: UInt64 = 1
 
     init(_ arguments: ArraySlice<String>) {
@@ -57,6 +58,7 @@ struct BenchOptions {
             case "--clients": clients = requireCount(value, "--clients")
             case "--garbage": garbage = max(0, Int(value) ?? 0)
             case "--garbage-rate": garbageRate = max(0, Double(value) ?? garbageRate)
+            case "--garbage-kinds": garbageKinds = GarbageKind.parse(value)
             case "--seed": seed = UInt64(value) ?? seed
             default: fail("unknown flag \(flag) (see creditbench --help)")
             }
@@ -281,7 +283,8 @@ func benchmark(_ options: BenchOptions) -> Int32 {
     let measureUntil = measureFrom + UInt64(options.seconds * 1e9)
     var fleet: GarbageFleet?
     if options.garbage > 0 {
-        fleet = GarbageFleet(path: options.socket, connections: options.garbage, rate: options.garbageRate)
+        fleet = GarbageFleet(path: options.socket, connections: options.garbage, rate: options.garbageRate,
+                             kinds: options.garbageKinds)
         fleet?.start(until: measureUntil)
     }
     let results = Results()

@@ -15,45 +15,83 @@ struct GarbageStats: Encodable {
     var connectFailures = 0
 }
 
+/// The kinds of bad line, with their share of the mix (percent).
+enum GarbageKind: String, CaseIterable {
+    case bytes, truncated, notRequest = "not-request", unknownMethod = "unknown-method", wrongTypes = "wrong-types"
+    case deep, utf8, batch, long, numbers, oversize
+
+    var weight: Int {
+        switch self {
+        case .bytes: 20
+        case .truncated: 12
+        case .notRequest, .unknownMethod, .wrongTypes: 10
+        case .deep, .utf8, .batch, .long: 8
+        case .numbers: 5
+        case .oversize: 1
+        }
+    }
+
+    /// "all", or a comma-separated list of kinds, or "-kind,-kind" for all but those.
+    static func parse(_ text: String) -> [GarbageKind] {
+        if text == "all" { return allCases }
+        let names = text.split(separator: ",").map(String.init)
+        if names.allSatisfy({ $0.hasPrefix("-") }) {
+            let excluded = names.map { String($0.dropFirst()) }
+            for name in excluded where GarbageKind(rawValue: name) == nil { fail("unknown garbage kind \(name)") }
+            return allCases.filter { !excluded.contains($0.rawValue) }
+        }
+        return names.map { name in
+            guard let kind = GarbageKind(rawValue: name) else { fail("unknown garbage kind \(name)") }
+            return kind
+        }
+    }
+}
+
 /// The bad lines: every kind of malformed input the protocol must survive.
-func garbageLine(_ random: inout FastRandom) -> [UInt8] {
-    switch random.below(100) {
-    case 0..<20:  // random bytes, no newline inside
+func garbageLine(_ random: inout FastRandom, kinds: [GarbageKind]) -> [UInt8] {
+    var roll = random.below(kinds.reduce(0) { $0 + $1.weight })
+    var kind = kinds[0]
+    for candidate in kinds {
+        if roll < candidate.weight { kind = candidate; break }
+        roll -= candidate.weight
+    }
+    switch kind {
+    case .bytes:  // random bytes, no newline inside
         let count = 1 + random.below(200)
         var bytes = [UInt8](repeating: 0, count: count)
         for i in 0..<count { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
         return bytes.map { $0 == 10 ? 0 : $0 } + [10]
-    case 20..<32:  // truncated JSON
+    case .truncated:
         return Array(#"{"jsonrpc":"2.0","id":7,"method":"balance.get","params":{"client":"#.utf8) + [10]
-    case 32..<42:  // valid JSON, not a request
+    case .notRequest:  // valid JSON, not a request
         let values = ["[1,2,3]", #""hello""#, "null", "42", "{}", "[]", "true", #"{"jsonrpc":"1.0"}"#]
         return Array(values[random.below(values.count)].utf8) + [10]
-    case 42..<52:  // unknown method
+    case .unknownMethod:
         return Array(#"{"jsonrpc":"2.0","id":1,"method":"no.such_method","params":{}}"#.utf8) + [10]
-    case 52..<62:  // wrong parameter types
+    case .wrongTypes:
         let bodies = [#"{"jsonrpc":"2.0","id":2,"method":"booking.create","params":{"id":5,"client":[]}}"#,
                       #"{"jsonrpc":"2.0","id":3,"method":"credit.issue","params":{"client":"x","credits":"many"}}"#,
                       #"{"jsonrpc":"2.0","id":4,"method":"balance.get","params":[1,2]}"#,
                       #"{"jsonrpc":"2.0","id":{"a":1},"method":"balance.get","params":{"client":"c0"}}"#]
         return Array(bodies[random.below(bodies.count)].utf8) + [10]
-    case 62..<70:  // nested deeper than the limit
+    case .deep:  // nested deeper than the limit
         let depth = 40 + random.below(200)
         return [UInt8](repeating: UInt8(ascii: "["), count: depth) + [UInt8](repeating: UInt8(ascii: "]"), count: depth) + [10]
-    case 70..<78:  // invalid UTF-8 inside a string, NUL bytes
+    case .utf8:  // invalid UTF-8 inside a string, NUL bytes
         return Array(#"{"jsonrpc":"2.0","id":5,"method":"balance.get","params":{"client":""#.utf8) + [0xFF, 0xFE, 0, 0xC3]
             + Array(#""}}"#.utf8) + [10]
-    case 78..<86:  // a batch over the batch limit
+    case .batch:  // a batch over the batch limit
         let element = Array(#"{"jsonrpc":"2.0","id":1,"method":"x"},"#.utf8)
         var line: [UInt8] = [UInt8(ascii: "[")]
         for _ in 0..<300 { line += element }
         line[line.count - 1] = UInt8(ascii: "]")
         return line + [10]
-    case 86..<94:  // a long line of junk (8-64 KiB)
+    case .long:  // a long line of junk (8-64 KiB)
         let count = 8192 + random.below(57_344)
         return [UInt8](repeating: UInt8(ascii: "x"), count: count) + [10]
-    case 94..<99:  // huge numbers, odd escapes
+    case .numbers:  // huge numbers, odd escapes
         return Array(#"{"jsonrpc":"2.0","id":1e999999,"method":"balance.get","params":{"client":"\ud800\u0000"}}"#.utf8) + [10]
-    default:  // rarely, a line over the 1 MiB limit: the daemon must refuse it without buffering forever
+    case .oversize:  // a line over the 1 MiB limit: the daemon must refuse it without buffering forever
         return [UInt8](repeating: UInt8(ascii: "{"), count: (1 << 20) + 4096) + [10]
     }
 }
@@ -63,12 +101,14 @@ final class GarbageFleet: @unchecked Sendable {
     let connections: Int
     let rate: Double
     let threads: Int
+    let kinds: [GarbageKind]
     private let lock = NSLock()
     private var totals = GarbageStats()
     private let done = DispatchGroup()
 
-    init(path: String, connections: Int, rate: Double, threads: Int = 4) {
+    init(path: String, connections: Int, rate: Double, kinds: [GarbageKind], threads: Int = 4) {
         self.path = path
+        self.kinds = kinds
         self.connections = connections
         self.rate = rate
         self.threads = max(1, min(threads, connections))
@@ -147,7 +187,7 @@ final class GarbageFleet: @unchecked Sendable {
                 let due = interval > 0 ? now >= sockets[i].nextAt
                     : (!sockets[i].awaitingReply || now - sockets[i].sentAt > 50_000_000)
                 if sockets[i].pending.isEmpty && due {
-                    sockets[i].pending = garbageLine(&random)
+                    sockets[i].pending = garbageLine(&random, kinds: kinds)
                     sockets[i].offset = 0
                     sockets[i].nextAt = max(sockets[i].nextAt + interval, now)
                     sockets[i].awaitingReply = true
