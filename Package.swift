@@ -48,8 +48,11 @@ let package = Package(
         // Unit tests and the creditctl binary end to end (fake daemon; live daemon with CREDITD_BIN).
         .testTarget(name: "CreditctlTests", dependencies: ["creditctl", "CreditProtocol"]),
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
-        // End-to-end throughput of a running creditd over its socket (scripts/bench-vs-redis.sh).
-        .executableTarget(name: "creditbench", dependencies: ["CreditProtocol"]),
+        // Workloads against a running creditd over its socket, and the dataset loader (scripts/bench-all.sh).
+        .executableTarget(name: "creditbench", dependencies: [
+            "CreditProtocol", "Store", "CSQLite",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),
