@@ -5,9 +5,23 @@ import Foundation
 enum WireCoding {
     /// Decodes params, refusing unknown keys before anything runs (the compatibility rule).
     static func decode<P: WireParams>(_ type: P.Type, _ data: Data) throws(WireError) -> P {
+        try decode(type, data, keys: nil)
+    }
+
+    /// Decodes a call's params; keys the request parser already scanned are not decoded again.
+    static func decode<P: WireParams>(_ type: P.Type, _ call: Call) throws(WireError) -> P {
+        try decode(type, call.params, keys: call.paramKeys)
+    }
+
+    /// `keys`: the params' top-level keys when known, or nil to read them from `data`.
+    static func decode<P: WireParams>(_ type: P.Type, _ data: Data, keys known: [String]?) throws(WireError) -> P {
         let keys: [String]
-        do { keys = try JSONDecoder().decode(KeyList.self, from: data).keys } catch {
-            throw WireError(.invalidParams, "params must be a JSON object")
+        if let known {
+            keys = known
+        } else {
+            do { keys = try JSONDecoder().decode(KeyList.self, from: data).keys } catch {
+                throw WireError(.invalidParams, "params must be a JSON object")
+            }
         }
         let unknown = keys.filter { !P.fieldNames.contains($0) }
         guard unknown.isEmpty else {

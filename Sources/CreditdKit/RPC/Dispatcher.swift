@@ -91,7 +91,7 @@ final class Dispatcher: Sendable {
             error.details["permission"] = .string(method.permission.rawValue)
             return fail(error)
         }
-        let call = Call(method: method, params: request.params, caller: authorized)
+        let call = Call(method: method, params: request.params, caller: authorized, paramKeys: request.paramKeys)
         if method == .eventsSubscribe {
             switch subscribe(call, outlet: outlet) {
             case .success(let result): return .immediate(request.id.map { RPCReply.result(id: $0, result) })
