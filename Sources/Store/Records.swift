@@ -195,6 +195,20 @@ struct EventRecord: Sendable {
 
     // Rules are small flat string maps; sorted keys keep the stored text stable.
     static func encodeRule(_ rule: [String: String]) -> String {
+        // JSONEncoder's .sortedKeys order is the keys' byte order: the same for ASCII keys (all
+        // rules' keys are); any other key takes the encoder.
+        if rule.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+            var json = JSONText(escapesSlashes: true, capacity: 128)
+            json.raw("{")
+            for (index, key) in rule.keys.sorted().enumerated() {
+                if index > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":")
+                json.string(rule[key]!)
+            }
+            json.raw("}")
+            return String(decoding: json.bytes, as: UTF8.self)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? String(decoding: encoder.encode(rule), as: UTF8.self)) ?? "{}"
