@@ -49,7 +49,9 @@ struct LotRecord: FetchableRecord, Sendable {
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
-        try LotRecord.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?"), arguments: [id])
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?")
+        statement.bind { bind in bind(id) }
+        return try LotRecord.fetchOne(statement)
     }
 
     var info: LotInfo {
@@ -98,7 +100,7 @@ struct LotRecord: FetchableRecord, Sendable {
 
     static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
         precondition(remaining >= 0)
-        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute(arguments: [remaining, id])
+        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute { bind in bind(remaining); bind(id) }
     }
 }
 
@@ -179,11 +181,13 @@ struct EventRecord: Sendable {
                 purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [
-            record.kind.rawValue, record.atMs, record.recordedAtMs, record.clientId, record.scope, record.lotId,
-            record.toLotId, record.bookingId, record.purchaseId, record.membershipId, record.cycle, record.amount,
-            record.credits, record.actor, record.staff, record.note, record.rule.map(EventRecord.encodeRule),
-        ])
+        try statement.execute { bind in
+            bind(record.kind.rawValue); bind(record.atMs); bind(record.recordedAtMs); bind(record.clientId)
+            bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
+            bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
+            bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
+            bind(record.rule.map(EventRecord.encodeRule))
+        }
         return db.lastInsertedRowID
     }
 
