@@ -73,3 +73,49 @@ extension Statement {
         try execute()
     }
 }
+
+/// The columns of the current result row, read straight from SQLite (see `Statement.forEachRow`).
+struct Columns {
+    let statement: SQLiteStatement
+
+    func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
+
+    func int64OrNil(_ index: Int32) -> Int64? {
+        sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, index)
+    }
+
+    func bool(_ index: Int32) -> Bool { sqlite3_column_int64(statement, index) != 0 }
+
+    func string(_ index: Int32) -> String {
+        guard let text = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))),
+                      as: UTF8.self)
+    }
+
+    func stringOrNil(_ index: Int32) -> String? {
+        sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : string(index)
+    }
+}
+
+extension Statement {
+    /// Runs this bound read-only statement, calling `row` for each result row. Rows are read with
+    /// SQLite's C API instead of GRDB's `Row` (which builds a column-name index per query); for
+    /// the SELECTs of the booking path only. The statement is reset when this returns.
+    func forEachRow(_ row: (Columns) -> Void) throws {
+        let handle = sqliteStatement
+        sqlite3_reset(handle)  // keeps the bindings
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW:
+                row(Columns(statement: handle))
+            case SQLITE_DONE:
+                sqlite3_reset(handle)
+                return
+            case let code:
+                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+                sqlite3_reset(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+            }
+        }
+    }
+}

@@ -43,6 +43,25 @@ struct LotRecord: FetchableRecord, Sendable {
         cycle = row[14]
     }
 
+    /// The same columns as `init(row:)`, read straight from SQLite.
+    init(columns c: Columns) {
+        id = c.int64(0)
+        clientId = c.string(1)
+        scope = c.string(2)
+        source = c.string(3)
+        quantity = c.int64(4)
+        remaining = c.int64(5)
+        effectiveAtMs = c.int64(6)
+        expiresAtMs = c.int64OrNil(7)
+        expiryDone = c.bool(8)
+        refunded = c.bool(9)
+        frozen = c.bool(10)
+        boundaryExpiry = c.bool(11)
+        purchaseId = c.stringOrNil(12)
+        membershipId = c.stringOrNil(13)
+        cycle = c.int64OrNil(14).map { Int($0) }
+    }
+
     /// Live: in effect, not yet expired, not refunded. Frozen lots are live but not bookable.
     func isLive(atMs now: Int64) -> Bool {
         !refunded && !expiryDone && effectiveAtMs <= now && (expiresAtMs.map { now < $0 } ?? true)
@@ -51,7 +70,9 @@ struct LotRecord: FetchableRecord, Sendable {
     static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
         let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?")
         statement.bind { bind in bind(id) }
-        return try LotRecord.fetchOne(statement)
+        var lot: LotRecord?
+        try statement.forEachRow { lot = LotRecord(columns: $0) }
+        return lot
     }
 
     var info: LotInfo {

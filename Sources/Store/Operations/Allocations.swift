@@ -25,13 +25,19 @@ enum Allocations {
             SELECT id, scope, lot_id, credits FROM allocation WHERE booking_id = ? AND state = 'held' ORDER BY id
             """)
         statement.bind { bind in bind(booking) }
-        return try Row.fetchAll(statement).map { Held(id: $0[0], scope: $0[1], lotId: $0[2], credits: $0[3]) }
+        var held: [Held] = []
+        try statement.forEachRow { c in
+            held.append(Held(id: c.int64(0), scope: c.string(1), lotId: c.int64OrNil(2), credits: c.int64(3)))
+        }
+        return held
     }
 
     static func all(_ db: Database, booking: String) throws -> [Allocation] {
         let statement = try db.cachedStatement(sql: "SELECT lot_id, credits FROM allocation WHERE booking_id = ? ORDER BY id")
         statement.bind { bind in bind(booking) }
-        return try Row.fetchAll(statement).map { Allocation(lot: $0[0], credits: $0[1]) }
+        var allocations: [Allocation] = []
+        try statement.forEachRow { c in allocations.append(Allocation(lot: c.int64OrNil(0), credits: c.int64(1))) }
+        return allocations
     }
 
     /// Gives a booking's held credits back: into the very lots they came from (a lot that is no

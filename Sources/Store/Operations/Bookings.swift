@@ -164,10 +164,19 @@ enum Bookings {
     static func get(_ db: Database, id: String) throws -> Booking {
         let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM booking WHERE id = ?")
         statement.bind { bind in bind(id) }
-        guard let row = try Row.fetchOne(statement) else {
-            throw LedgerError.notFound("booking \(id) not found")
+        var found: Booking?
+        try statement.forEachRow { c in
+            // The same columns as `booking(_:_:)`; allocations are read once the row is done.
+            found = Booking(id: c.string(0), client: c.string(1), sessionType: c.string(2),
+                            startsAt: Timestamp(ms: c.int64(3)), endsAt: Timestamp(ms: c.int64(4)),
+                            creditCost: c.int64(5), status: BookingStatus(rawValue: c.string(6)) ?? .booked,
+                            cancelledAt: c.int64OrNil(7).map(Timestamp.init(ms:)),
+                            settlesAt: c.int64OrNil(8).map(Timestamp.init(ms:)), allocations: [], creditsLeft: nil,
+                            dryRun: nil)
         }
-        return try booking(db, row)
+        guard var booking = found else { throw LedgerError.notFound("booking \(id) not found") }
+        booking.allocations = try Allocations.all(db, booking: id)
+        return booking
     }
 
     static let columns = """

@@ -183,6 +183,8 @@ enum Credits {
             ORDER BY scope = 'any', expires_at_ms IS NULL, expires_at_ms, effective_at_ms, id
             """)
         statement.bind { bind in bind(client); bind(type); bind(tx.nowMs); bind(tx.nowMs) }
-        return try LotRecord.fetchAll(statement)
+        var lots: [LotRecord] = []
+        try statement.forEachRow { lots.append(LotRecord(columns: $0)) }
+        return lots
     }
 }
