@@ -2,6 +2,7 @@ import CreditProtocol
 import Foundation
 import Testing
 @testable import CreditdKit
+@testable import CreditProtocol
 
 /// Booking results are written by hand (`WireCoding.encode(booking:)`); the JSON must be what
 /// `JSONEncoder` with `.convertToSnakeCase` and `.withoutEscapingSlashes` writes: the same
@@ -35,6 +36,20 @@ import Testing
             let written = WireCoding.encode(booking: booking)
             #expect(try JSONValue.decode(written) == expected, "\(String(decoding: written, as: UTF8.self))")
             #expect(try WireCoding.encode(booking) == written)
+        }
+    }
+
+    @Test func timestampTextMatchesTheGeneralForm() {
+        var state: UInt64 = 11
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        let edges: [Int64] = [0, -1, 1, 999, 1000, 86_399_999, 86_400_000, -86_400_000, 253_402_300_799_999,
+                              253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001, 4_102_444_800_123]
+        let random = (0..<20_000).map { _ in Int64(bitPattern: next() % 600_000_000_000_000) - 300_000_000_000_000 }
+        for ms in edges + random {
+            #expect(Timestamp(ms: ms).description == Timestamp(ms: ms).slowDescription, "\(ms)")
         }
     }
 }
