@@ -272,3 +272,20 @@ extension Result where Failure == LedgerError {
         #expect(try f.credits("c1", "yoga") == 6)
     }
 }
+
+/// An early cancellation builds its result from what it wrote instead of reading the booking back.
+@Suite struct CancelResultTests {
+    @Test func earlyCancelResultIsTheStoredBooking() throws {
+        let f = try Fixture()
+        try f.type("pt", cost: 2, allowNegative: true)
+        try f.client("c1")
+        try f.issue("c1", "pt", 1)
+        // One credit from the lot and one as debt: two allocations.
+        try f.book("b1", "c1", "pt", startsIn: 72)
+        f.nowMs += 60_000
+        let cancelled = try f.run(Ledger.bookingCancel(BookingCancelParams(id: "b1"), by: f.actor))
+        #expect(cancelled == (try f.ledger.booking("b1")))
+        #expect(cancelled.status == .cancelledEarly && cancelled.allocations.count == 2)
+        #expect(cancelled.cancelledAt == Timestamp(ms: f.nowMs) && cancelled.settlesAt == nil)
+    }
+}

@@ -90,6 +90,13 @@ enum Bookings {
             rule["decision"] = "early"
             try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: rule)
             try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
+            // What `get` would read back now: giving credits back changes only the allocations'
+            // state, which a booking does not show; the status update is the one just made.
+            var cancelled = booking
+            cancelled.status = .cancelledEarly
+            cancelled.cancelledAt = Timestamp(ms: tx.nowMs)
+            cancelled.settlesAt = nil
+            return cancelled
         } else {
             let settleAtMs = tx.nowMs + type.lateCancelGraceS * 1000
             try setStatus(tx, p.id, .cancelPending, cancelledAtMs: tx.nowMs, settleAtMs: settleAtMs)
