@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "CreditProtocol", "Scheduling",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // The C API GRDB itself uses: the hottest statements bind their values directly (Binding.swift).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The daemon's parts (config, socket server, JSON-RPC, the ledger binding, systemd) as a
         // library, so tests and the fuzzer reach them; `creditd` itself is only the command line.

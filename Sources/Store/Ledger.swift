@@ -123,7 +123,7 @@ public final class Ledger: @unchecked Sendable {
         let moved = tx.deadlinesMoved
         var result: Result<R, LedgerError> = .failure(.internalError("not run"))
         do {
-            try tx.db.inSavepoint {
+            try Ledger.inSavepoint(tx.db) {
                 tx.actor = operation.actor
                 do {
                     let value = try Idempotency.run(operation, in: tx)
@@ -140,6 +140,42 @@ public final class Ledger: @unchecked Sendable {
         if case .failure = result { tx.rewind(events: eventCount, deadlinesMoved: moved) }
         if operation.dryRun { tx.rewind(events: eventCount, deadlinesMoved: moved) }
         return result
+    }
+
+    /// GRDB's `Database.inSavepoint` inside a transaction, with its SAVEPOINT, RELEASE and ROLLBACK
+    /// TO statements prepared once and cached instead of parsed for every operation (the same
+    /// statements, run through GRDB the same way, in the same order).
+    static func inSavepoint(_ db: Database, _ operations: () throws -> Database.TransactionCompletion) throws {
+        precondition(db.isInsideTransaction, "operations run inside performBatch's transaction")
+        try db.cachedStatement(sql: "SAVEPOINT grdb").execute()
+        var firstError: Error?
+        let needsRollback: Bool
+        do {
+            switch try operations() {
+            case .commit:
+                // As GRDB: a transaction SQLite rolled back on its own is SQLITE_ABORT, not "no such savepoint".
+                guard db.isInsideTransaction else {
+                    throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted")
+                }
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+                needsRollback = false
+            case .rollback:
+                needsRollback = true
+            }
+        } catch {
+            firstError = error
+            needsRollback = true
+        }
+        if needsRollback {
+            do {
+                // Rolling back alone does not remove the savepoint from SQLite's stack.
+                try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT grdb").execute()
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
     }
 
     /// Publishes the scheduler's committed events; scheduler writes never need a re-arm hint.

@@ -43,6 +43,25 @@ struct LotRecord: FetchableRecord, Sendable {
         cycle = row[14]
     }
 
+    /// The same columns as `init(row:)`, read straight from SQLite.
+    init(columns c: Columns) {
+        id = c.int64(0)
+        clientId = c.string(1)
+        scope = c.string(2)
+        source = c.string(3)
+        quantity = c.int64(4)
+        remaining = c.int64(5)
+        effectiveAtMs = c.int64(6)
+        expiresAtMs = c.int64OrNil(7)
+        expiryDone = c.bool(8)
+        refunded = c.bool(9)
+        frozen = c.bool(10)
+        boundaryExpiry = c.bool(11)
+        purchaseId = c.stringOrNil(12)
+        membershipId = c.stringOrNil(13)
+        cycle = c.int64OrNil(14).map { Int($0) }
+    }
+
     /// Live: in effect, not yet expired, not refunded. Frozen lots are live but not bookable, whatever
     /// their expiry says (resuming shifts it).
     func isLive(atMs now: Int64) -> Bool {
@@ -50,7 +69,11 @@ struct LotRecord: FetchableRecord, Sendable {
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
-        try LotRecord.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?"), arguments: [id])
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?")
+        statement.bind { bind in bind(id) }
+        var lot: LotRecord?
+        try statement.forEachRow { lot = LotRecord(columns: $0) }
+        return lot
     }
 
     var info: LotInfo {
@@ -99,7 +122,7 @@ struct LotRecord: FetchableRecord, Sendable {
 
     static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
         precondition(remaining >= 0)
-        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute(arguments: [remaining, id])
+        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute { bind in bind(remaining); bind(id) }
     }
 }
 
@@ -180,11 +203,13 @@ struct EventRecord: Sendable {
                 purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [
-            record.kind.rawValue, record.atMs, record.recordedAtMs, record.clientId, record.scope, record.lotId,
-            record.toLotId, record.bookingId, record.purchaseId, record.membershipId, record.cycle, record.amount,
-            record.credits, record.actor, record.staff, record.note, record.rule.map(EventRecord.encodeRule),
-        ])
+        try statement.execute { bind in
+            bind(record.kind.rawValue); bind(record.atMs); bind(record.recordedAtMs); bind(record.clientId)
+            bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
+            bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
+            bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
+            bind(record.rule.map(EventRecord.encodeRule))
+        }
         return db.lastInsertedRowID
     }
 
@@ -196,6 +221,20 @@ struct EventRecord: Sendable {
 
     // Rules are small flat string maps; sorted keys keep the stored text stable.
     static func encodeRule(_ rule: [String: String]) -> String {
+        // JSONEncoder's .sortedKeys order is the keys' byte order: the same for ASCII keys (all
+        // rules' keys are); any other key takes the encoder.
+        if rule.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+            var json = JSONText(escapesSlashes: true, capacity: 128)
+            json.raw("{")
+            for (index, key) in rule.keys.sorted().enumerated() {
+                if index > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":")
+                json.string(rule[key]!)
+            }
+            json.raw("}")
+            return String(decoding: json.bytes, as: UTF8.self)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? String(decoding: encoder.encode(rule), as: UTF8.self)) ?? "{}"

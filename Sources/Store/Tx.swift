@@ -13,6 +13,9 @@ public final class Tx {
     private(set) var events: [EventRecord] = []
     private(set) var deadlinesMoved = false
     private var cachedCalendar: StudioCalendar?
+    /// Session types read in this transaction (every booking and cancellation reads its type).
+    /// Forgotten when a session type is written and when an operation is rolled back.
+    private var sessionTypes: [String: SessionTypeRecord] = [:]
 
     init(db: Database, nowMs: Int64, ledger: Ledger) {
         self.db = db
@@ -31,10 +34,23 @@ public final class Tx {
 
     func forgetCalendar() { cachedCalendar = nil }
 
+    /// The session type `id` as this transaction sees it, or `not_found`.
+    func sessionType(_ id: String) throws -> SessionTypeRecord {
+        if let cached = sessionTypes[id] { return cached }
+        let record = try SessionTypeRecord.require(db, id: id)
+        sessionTypes[id] = record
+        return record
+    }
+
+    /// Called after any write to `session_type` and after a rollback.
+    func forgetSessionTypes() { sessionTypes.removeAll() }
+
     /// Marks that a deadline may now be earlier than the armed timer.
     func deadlineChanged() { deadlinesMoved = true }
 
     func rewind(events count: Int, deadlinesMoved moved: Bool) {
+        // A rolled-back operation may have changed a session type this cache holds.
+        forgetSessionTypes()
         events.removeSubrange(count...)
         deadlinesMoved = moved
     }

@@ -29,13 +29,22 @@ struct Options {
     }
 }
 
+/// CPU time (user + system) of this process so far, in seconds: less sensitive than wall time to
+/// other load on a shared machine.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
-func benchLedger(_ options: Options) throws -> Double {
+func benchLedger(_ options: Options) throws -> (rate: Double, cpuPerBooking: Double) {
     let path = options.dir + "/ledger.sqlite"
     let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR"))
     let synchronous = try ledger.synchronousMode()
@@ -49,6 +58,7 @@ func benchLedger(_ options: Options) throws -> Double {
         _ = try ledger.perform(Ledger.creditIssue(CreditIssueParams(client: "c\(c)", sessionType: "yoga", credits: 100_000), by: actor), nowMs: now)
     }
     var made = 0
+    let cpuStart = cpuSeconds()
     let elapsed = try seconds {
         while made < options.bookings {
             let ops = (0..<options.batch).map { i in
@@ -61,9 +71,10 @@ func benchLedger(_ options: Options) throws -> Double {
             now += 1
         }
     }
+    let cpu = cpuSeconds() - cpuStart
     let verified = try ledger.verify()
     precondition(verified.ok)
-    return Double(made) / elapsed
+    return (Double(made) / elapsed, cpu / Double(made))
 }
 
 func benchRaw(_ options: Options, batch: Int, rows: Int) -> Double {
@@ -96,10 +107,11 @@ func benchRaw(_ options: Options, batch: Int, rows: Int) -> Double {
 let options = Options(CommandLine.arguments)
 try? FileManager.default.removeItem(atPath: options.dir)
 try FileManager.default.createDirectory(atPath: options.dir, withIntermediateDirectories: true)
-let ledgerRate = try benchLedger(options)
+let (ledgerRate, cpuPerBooking) = try benchLedger(options)
 let rawBatched = benchRaw(options, batch: options.batch, rows: options.bookings)
 let rawSingle = benchRaw(options, batch: 1, rows: min(options.bookings, 2000))
 print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FULL): \(Int(ledgerRate)) bookings/s")
+print(String(format: "  CPU per booking (user + system): %.1f µs", cpuPerBooking * 1e6))
 print("raw sqlite3 INSERT, \(options.batch) rows per commit:                  \(Int(rawBatched)) rows/s")
 print("raw sqlite3 INSERT, one commit per row:                          \(Int(rawSingle)) rows/s")
 print(String(format: "ledger / raw batched: %.2f", ledgerRate / rawBatched))

@@ -240,3 +240,52 @@ extension Result where Failure == LedgerError {
         #expect(error { try f.run(Ledger.importStage(ImportStageParams(import: "i1", rows: many), by: f.actor)) }.map { $0.wire.reason } == .limitExceeded)
     }
 }
+
+/// A transaction caches the session types it reads (`Tx.sessionType`); a change to a type in the
+/// same group-commit batch must be seen by the bookings after it.
+@Suite struct SessionTypeCacheTests {
+    @Test func laterBookingsInABatchSeeTypeChanges() throws {
+        let f = try Fixture()
+        try f.type("yoga", cost: 1)
+        try f.client("c1")
+        try f.issue("c1", "yoga", 10)
+        let start = Timestamp(ms: f.nowMs + 48 * 3_600_000)
+        func book(_ id: String) -> LedgerOperation<String> {
+            Ledger.bookingCreate(BookingCreateParams(id: id, client: "c1", sessionType: "yoga", startsAt: start),
+                                 by: f.actor).map { "cost \($0.creditCost)" }
+        }
+        let results = f.ledger.performBatch([
+            book("b1"),
+            Ledger.sessionTypeUpdate(SessionTypeUpdateParams(id: "yoga", creditCost: 3), by: f.actor).map { "type \($0.creditCost)" },
+            book("b2"),
+            Ledger.sessionTypeArchive(IdActionParams(id: "yoga"), by: f.actor).map { "archived \($0.sessionType.archived)" },
+            book("b3"),
+        ], nowMs: f.nowMs)
+        #expect(try results[0].get() == "cost 1")
+        #expect(try results[1].get() == "type 3")
+        #expect(try results[2].get() == "cost 3")
+        #expect(try results[3].get() == "archived true")
+        guard case .failure(.sessionTypeArchived) = results[4] else {
+            Issue.record("b3 booked an archived type: \(results[4])")
+            return
+        }
+        #expect(try f.credits("c1", "yoga") == 6)
+    }
+}
+
+/// An early cancellation builds its result from what it wrote instead of reading the booking back.
+@Suite struct CancelResultTests {
+    @Test func earlyCancelResultIsTheStoredBooking() throws {
+        let f = try Fixture()
+        try f.type("pt", cost: 2, allowNegative: true)
+        try f.client("c1")
+        try f.issue("c1", "pt", 1)
+        // One credit from the lot and one as debt: two allocations.
+        try f.book("b1", "c1", "pt", startsIn: 72)
+        f.nowMs += 60_000
+        let cancelled = try f.run(Ledger.bookingCancel(BookingCancelParams(id: "b1"), by: f.actor))
+        #expect(cancelled == (try f.ledger.booking("b1")))
+        #expect(cancelled.status == .cancelledEarly && cancelled.allocations.count == 2)
+        #expect(cancelled.cancelledAt == Timestamp(ms: f.nowMs) && cancelled.settlesAt == nil)
+    }
+}

@@ -25,6 +25,15 @@ struct Call: Sendable {
     let params: Data
     /// The authenticated caller.
     let caller: Caller
+    /// The top-level keys of `params` when the request parser already knows them.
+    let paramKeys: [String]?
+
+    init(method: Method, params: Data, caller: Caller, paramKeys: [String]? = nil) {
+        self.method = method
+        self.params = params
+        self.caller = caller
+        self.paramKeys = paramKeys
+    }
 }
 
 /// The ledger side of the daemon. Implemented later in creditd by binding Store's Ledger.

@@ -76,9 +76,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     private func readNow(_ call: Call) throws(WireError) -> Data {
         switch call.method {
         case .daemonStatus:
-            _ = try WireCoding.decode(EmptyParams.self, call.params)
+            _ = try WireCoding.decode(EmptyParams.self, call)
             return try WireCoding.encode(daemonStatus())
-        case .daemonBackup: return try backup(try WireCoding.decode(BackupParams.self, call.params))
+        case .daemonBackup: return try backup(try WireCoding.decode(BackupParams.self, call))
         case .clockSet, .clockAdvance: return try moveClock(call)
         default: return try ReadMethods.run(call, ledger: ledger, nowMs: clock.nowMs())
         }
@@ -153,9 +153,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             throw WireError(.methodNotFound, "\(call.method.rawValue) exists only when creditd runs with --test-clock")
         }
         if call.method == .clockSet {
-            manualClock.set(nowMs: try WireCoding.decode(ClockSetParams.self, call.params).now.ms)
+            manualClock.set(nowMs: try WireCoding.decode(ClockSetParams.self, call).now.ms)
         } else {
-            let seconds = try WireCoding.decode(ClockAdvanceParams.self, call.params).seconds
+            let seconds = try WireCoding.decode(ClockAdvanceParams.self, call).seconds
             guard seconds >= 0, seconds <= 100 * 366 * 86_400 else {
                 throw WireError(.invalidParams, "seconds must be between 0 and 100 years")
             }

@@ -5,7 +5,7 @@ import Store
 /// Read-only ledger methods: decode params, query a WAL reader, encode the result.
 enum ReadMethods {
     static func run(_ call: Call, ledger: Ledger, nowMs: Int64) throws(WireError) -> Data {
-        let p = call.params
+        let p = call
         do {
             switch call.method {
             case .studioGet: return try WireCoding.encode(ledger.studio())

@@ -5,9 +5,23 @@ import Foundation
 enum WireCoding {
     /// Decodes params, refusing unknown keys before anything runs (the compatibility rule).
     static func decode<P: WireParams>(_ type: P.Type, _ data: Data) throws(WireError) -> P {
+        try decode(type, data, keys: nil)
+    }
+
+    /// Decodes a call's params; keys the request parser already scanned are not decoded again.
+    static func decode<P: WireParams>(_ type: P.Type, _ call: Call) throws(WireError) -> P {
+        try decode(type, call.params, keys: call.paramKeys)
+    }
+
+    /// `keys`: the params' top-level keys when known, or nil to read them from `data`.
+    static func decode<P: WireParams>(_ type: P.Type, _ data: Data, keys known: [String]?) throws(WireError) -> P {
         let keys: [String]
-        do { keys = try JSONDecoder().decode(KeyList.self, from: data).keys } catch {
-            throw WireError(.invalidParams, "params must be a JSON object")
+        if let known {
+            keys = known
+        } else {
+            do { keys = try JSONDecoder().decode(KeyList.self, from: data).keys } catch {
+                throw WireError(.invalidParams, "params must be a JSON object")
+            }
         }
         let unknown = keys.filter { !P.fieldNames.contains($0) }
         guard unknown.isEmpty else {
@@ -23,12 +37,61 @@ enum WireCoding {
     }
 
     static func encode<R: Encodable>(_ value: R) throws(WireError) -> Data {
+        // The result of every booking write, on the single writer: written by hand.
+        if let booking = value as? Booking { return encode(booking: booking) }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .withoutEscapingSlashes
         do { return try encoder.encode(value) } catch {
             throw WireError(.internalError, "result does not encode: \(error)")
         }
+    }
+
+    /// A booking exactly as `encode` would write it with `JSONEncoder` (snake_case keys in
+    /// declaration order, absent optionals left out, an allocation's null lot written), without it.
+    static func encode(booking: Booking) -> Data {
+        var json = JSONText(escapesSlashes: false)
+        json.raw(#"{"id":"#)
+        json.string(booking.id)
+        json.raw(#","client":"#)
+        json.string(booking.client)
+        json.raw(#","session_type":"#)
+        json.string(booking.sessionType)
+        json.raw(#","starts_at":"#)
+        json.string(booking.startsAt.description)
+        json.raw(#","ends_at":"#)
+        json.string(booking.endsAt.description)
+        json.raw(#","credit_cost":"#)
+        json.int(booking.creditCost)
+        json.raw(#","status":"#)
+        json.string(booking.status.rawValue)
+        if let cancelledAt = booking.cancelledAt {
+            json.raw(#","cancelled_at":"#)
+            json.string(cancelledAt.description)
+        }
+        if let settlesAt = booking.settlesAt {
+            json.raw(#","settles_at":"#)
+            json.string(settlesAt.description)
+        }
+        json.raw(#","allocations":["#)
+        for (index, allocation) in booking.allocations.enumerated() {
+            json.raw(index == 0 ? #"{"lot":"# : #",{"lot":"#)
+            if let lot = allocation.lot { json.int(lot) } else { json.null() }
+            json.raw(#","credits":"#)
+            json.int(allocation.credits)
+            json.raw("}")
+        }
+        json.raw("]")
+        if let creditsLeft = booking.creditsLeft {
+            json.raw(#","credits_left":"#)
+            json.int(creditsLeft)
+        }
+        if let dryRun = booking.dryRun {
+            json.raw(#","dry_run":"#)
+            json.bool(dryRun)
+        }
+        json.raw("}")
+        return json.data
     }
 
     private static func describe(_ error: DecodingError) -> String {

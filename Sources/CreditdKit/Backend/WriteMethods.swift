@@ -6,7 +6,7 @@ import Store
 enum WriteMethods {
     static func operation(for call: Call) throws(WireError) -> LedgerOperation<RawResult> {
         let actor = Actor(user: call.caller.userName)
-        let p = call.params
+        let p = call
         switch call.method {
         case .studioUpdate: return wrap(Ledger.studioUpdate(try WireCoding.decode(StudioUpdateParams.self, p), by: actor))
         case .sessionTypeCreate:

@@ -34,7 +34,7 @@ final class Dispatcher: Sendable {
     /// credentials are unknown. Every sequence number of a connection must be handled once.
     func handle(line: [UInt8], sequence: Int, peer: PeerIdentity?, outlet: ConnectionOutlet) async -> Data? {
         let parsed = RPCParser.parse(line)
-        let caller = authenticate(peer)
+        let caller = authenticate(peer, outlet: outlet)
         let steps = await outlet.order.admit(sequence) { lastWrite -> [Step]? in
             switch parsed {
             case .blank: return nil
@@ -55,6 +55,19 @@ final class Dispatcher: Sendable {
         }
         // A batch of notifications only gets no reply at all (JSON-RPC 2.0, section 6).
         return replies.isEmpty ? nil : RPCReply.batch(replies)
+    }
+
+    /// The caller's role, decided once per connection and config: a connection's peer does not
+    /// change, and a reloaded config (SIGHUP) is seen by the next request.
+    private func authenticate(_ peer: PeerIdentity?, outlet: ConnectionOutlet) -> Result<Caller, RPCError> {
+        guard let peer else { return authenticate(nil) }
+        let generation = config.generation
+        if let decided = outlet.decidedCaller.withLock({ $0 }), decided.generation == generation, decided.peer == peer {
+            return decided.caller
+        }
+        let caller = authenticate(peer)
+        outlet.decidedCaller.withLock { $0 = (generation, peer, caller) }
+        return caller
     }
 
     private func authenticate(_ peer: PeerIdentity?) -> Result<Caller, RPCError> {
@@ -91,7 +104,7 @@ final class Dispatcher: Sendable {
             error.details["permission"] = .string(method.permission.rawValue)
             return fail(error)
         }
-        let call = Call(method: method, params: request.params, caller: authorized)
+        let call = Call(method: method, params: request.params, caller: authorized, paramKeys: request.paramKeys)
         if method == .eventsSubscribe {
             switch subscribe(call, outlet: outlet) {
             case .success(let result): return .immediate(request.id.map { RPCReply.result(id: $0, result) })

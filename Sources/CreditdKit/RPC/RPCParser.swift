@@ -7,6 +7,15 @@ struct RPCRequest: Sendable {
     let methodName: String
     /// The params object as JSON text, `{}` when absent.
     let params: Data
+    /// The top-level keys of `params` when the fast path scanned them (nil: not known yet).
+    let paramKeys: [String]?
+
+    init(id: JSONValue?, methodName: String, params: Data, paramKeys: [String]? = nil) {
+        self.id = id
+        self.methodName = methodName
+        self.params = params
+        self.paramKeys = paramKeys
+    }
 }
 
 /// One element of a single call or a batch, after validation of the envelope.
@@ -36,6 +45,14 @@ enum RPCParser {
         guard String(validating: line, as: UTF8.self) != nil else {
             return .failure(.parseError("request is not valid UTF-8"))
         }
+        // The common case, one plain call object, without building a JSONValue tree.
+        if let request = RequestScanner.scan(line) { return .single(.request(request)) }
+        return parseGeneral(line)
+    }
+
+    /// The general path: any line, valid or not, decoded into a `JSONValue` and validated.
+    /// The caller has handled blank lines and invalid UTF-8.
+    static func parseGeneral(_ line: ArraySlice<UInt8>) -> RPCLine {
         // Bound the nesting before the recursive decoder runs (see JSONDepth).
         if JSONDepth.exceeds(line, limit: Limits.jsonDepthMax) {
             return .failure(.requestLimit(
@@ -84,7 +101,7 @@ enum RPCParser {
         }
         switch members["params"] {
         case nil:
-            return .request(RPCRequest(id: id, methodName: method, params: Data("{}".utf8)))
+            return .request(RPCRequest(id: id, methodName: method, params: Data("{}".utf8), paramKeys: []))
         case .object(let params)?:
             return .request(RPCRequest(id: id, methodName: method, params: JSONValue.object(params).encoded()))
         default:

@@ -16,6 +16,9 @@ final class ConnectionOutlet: EventSink {
 
     /// The order in which the connection's requests are admitted.
     let order = ConnectionOrder()
+    /// The caller as last decided for this connection's peer, and the config generation it was
+    /// decided under (see `Dispatcher.authenticate`).
+    let decidedCaller = Mutex<(generation: UInt64, peer: PeerIdentity, caller: Result<Caller, RPCError>)?>(nil)
     private let channel: any Channel
     private let queueMax: Int
     private let state = Mutex(State())

@@ -36,6 +36,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var stopping = false
     private var draining = false
     private var closing = false
+    /// A flush is queued on the event loop (see `scheduleFlush`).
+    private var flushScheduled = false
     private var lastWrite: EventLoopFuture<Void>?
     private var identity: Task<PeerIdentity?, Never>?
     private var outlet: ConnectionOutlet?
@@ -136,12 +138,23 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             }
             if head.closeAfter { closeAfterWrites(context: context) }
         }
-        if wrote { context.flush() }
+        if wrote { scheduleFlush(context: context) }
         while slots.count < inFlightMax, !closing, let waiting = waitingLines.popFirst() {
             dispatch(waiting, context: context)
         }
         resumeReadingIfPossible(context: context)
         closeIfFinished(context: context)
+    }
+
+    /// Flushes once the event loop has run what is already queued: replies of one group commit
+    /// complete one by one, and each used to cost its own write system call.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            context.flush()
+        }
     }
 
     private var mayRead: Bool {

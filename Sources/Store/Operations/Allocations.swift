@@ -15,18 +15,29 @@ enum Allocations {
         try tx.db.cachedStatement(sql: """
             INSERT INTO allocation (booking_id, client_id, scope, lot_id, credits, state, created_at_ms)
             VALUES (?, ?, ?, ?, ?, 'held', ?)
-            """).execute(arguments: [booking, client, scope, lot, credits, tx.nowMs])
+            """).execute { bind in
+                bind(booking); bind(client); bind(scope); bind(lot); bind(credits); bind(tx.nowMs)
+            }
     }
 
     static func held(_ db: Database, booking: String) throws -> [Held] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+        let statement = try db.cachedStatement(sql: """
             SELECT id, scope, lot_id, credits FROM allocation WHERE booking_id = ? AND state = 'held' ORDER BY id
-            """), arguments: [booking]).map { Held(id: $0[0], scope: $0[1], lotId: $0[2], credits: $0[3]) }
+            """)
+        statement.bind { bind in bind(booking) }
+        var held: [Held] = []
+        try statement.forEachRow { c in
+            held.append(Held(id: c.int64(0), scope: c.string(1), lotId: c.int64OrNil(2), credits: c.int64(3)))
+        }
+        return held
     }
 
     static func all(_ db: Database, booking: String) throws -> [Allocation] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT lot_id, credits FROM allocation WHERE booking_id = ? ORDER BY id"),
-                         arguments: [booking]).map { Allocation(lot: $0[0], credits: $0[1]) }
+        let statement = try db.cachedStatement(sql: "SELECT lot_id, credits FROM allocation WHERE booking_id = ? ORDER BY id")
+        statement.bind { bind in bind(booking) }
+        var allocations: [Allocation] = []
+        try statement.forEachRow { c in allocations.append(Allocation(lot: c.int64OrNil(0), credits: c.int64(1))) }
+        return allocations
     }
 
     /// Gives a booking's held credits back: into the very lots they came from (a lot that is no
@@ -34,7 +45,7 @@ enum Allocations {
     static func giveBack(_ tx: Tx, booking: String, client: String, note: String?, rule: [String: String]) throws {
         for allocation in try held(tx.db, booking: booking) {
             try tx.db.cachedStatement(sql: "UPDATE allocation SET state = 'returned' WHERE id = ?")
-                .execute(arguments: [allocation.id])
+                .execute { bind in bind(allocation.id) }
             guard let lotId = allocation.lotId else {
                 try tx.append(.returned, client: client, scope: allocation.scope, amount: allocation.credits,
                               credits: allocation.credits, booking: booking, note: note,

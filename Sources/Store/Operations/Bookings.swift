@@ -13,7 +13,7 @@ enum Bookings {
             throw LedgerError.limitExceeded("a booking lasts at most \(Limits.bookingDurationSecondsMax) seconds")
         }
         if let cost = p.creditCost { try Validate.range(cost, "credit_cost", 0...Limits.creditCostMax) }
-        let type = try SessionTypeRecord.require(tx.db, id: p.sessionType)
+        let type = try tx.sessionType(p.sessionType)
         guard !type.archived else {
             throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
         }
@@ -34,7 +34,10 @@ enum Bookings {
             try tx.db.cachedStatement(sql: """
                 INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
                     complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
-                """).execute(arguments: [p.id, p.client, p.sessionType, p.startsAt.ms, endsAtMs, cost, endsAtMs, tx.nowMs])
+                """).execute { bind in
+                    bind(p.id); bind(p.client); bind(p.sessionType); bind(p.startsAt.ms); bind(endsAtMs); bind(cost)
+                    bind(endsAtMs); bind(tx.nowMs)
+                }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw LedgerError.alreadyExists("booking \(p.id) already exists")
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
@@ -77,7 +80,7 @@ enum Bookings {
         guard booking.status == .booked else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked session can be cancelled")
         }
-        let type = try SessionTypeRecord.require(tx.db, id: booking.sessionType)
+        let type = try tx.sessionType(booking.sessionType)
         let earlyUntilMs = booking.startsAt.ms - type.lateCancelWindowS * 1000
         let mode = p.mode ?? .auto
         let early = mode == .early || (mode == .auto && tx.nowMs <= earlyUntilMs)
@@ -87,6 +90,13 @@ enum Bookings {
             rule["decision"] = "early"
             try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: rule)
             try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
+            // What `get` would read back now: giving credits back changes only the allocations'
+            // state, which a booking does not show; the status update is the one just made.
+            var cancelled = booking
+            cancelled.status = .cancelledEarly
+            cancelled.cancelledAt = Timestamp(ms: tx.nowMs)
+            cancelled.settlesAt = nil
+            return cancelled
         } else {
             let settleAtMs = tx.nowMs + type.lateCancelGraceS * 1000
             try setStatus(tx, p.id, .cancelPending, cancelledAtMs: tx.nowMs, settleAtMs: settleAtMs)
@@ -153,15 +163,27 @@ enum Bookings {
             UPDATE booking SET status = ?, cancelled_at_ms = ?, settle_at_ms = ?,
                 complete_at_ms = CASE WHEN ? = 'booked' THEN complete_at_ms ELSE NULL END
             WHERE id = ?
-            """).execute(arguments: [status.rawValue, cancelledAtMs, settleAtMs, status.rawValue, id])
+            """).execute { bind in
+                bind(status.rawValue); bind(cancelledAtMs); bind(settleAtMs); bind(status.rawValue); bind(id)
+            }
     }
 
     static func get(_ db: Database, id: String) throws -> Booking {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM booking WHERE id = ?"),
-                                         arguments: [id]) else {
-            throw LedgerError.notFound("booking \(id) not found")
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM booking WHERE id = ?")
+        statement.bind { bind in bind(id) }
+        var found: Booking?
+        try statement.forEachRow { c in
+            // The same columns as `booking(_:_:)`; allocations are read once the row is done.
+            found = Booking(id: c.string(0), client: c.string(1), sessionType: c.string(2),
+                            startsAt: Timestamp(ms: c.int64(3)), endsAt: Timestamp(ms: c.int64(4)),
+                            creditCost: c.int64(5), status: BookingStatus(rawValue: c.string(6)) ?? .booked,
+                            cancelledAt: c.int64OrNil(7).map(Timestamp.init(ms:)),
+                            settlesAt: c.int64OrNil(8).map(Timestamp.init(ms:)), allocations: [], creditsLeft: nil,
+                            dryRun: nil)
         }
-        return try booking(db, row)
+        guard var booking = found else { throw LedgerError.notFound("booking \(id) not found") }
+        booking.allocations = try Allocations.all(db, booking: id)
+        return booking
     }
 
     static let columns = """

@@ -176,11 +176,15 @@ enum Credits {
     /// Lots a booking of `type` may use, in burn-down order: the type's own lots before `any`; then
     /// earliest expiry (none last); then earliest effective; then lowest id.
     static func bookableLots(_ tx: Tx, client: String, type: String) throws -> [LotRecord] {
-        try LotRecord.fetchAll(tx.db.cachedStatement(sql: """
+        let statement = try tx.db.cachedStatement(sql: """
             SELECT \(LotRecord.columns) FROM lot
             WHERE client_id = ? AND scope IN (?, 'any') AND remaining > 0 AND refunded = 0 AND frozen = 0
               AND expiry_done = 0 AND effective_at_ms <= ? AND (expires_at_ms IS NULL OR expires_at_ms > ?)
             ORDER BY scope = 'any', expires_at_ms IS NULL, expires_at_ms, effective_at_ms, id
-            """), arguments: [client, type, tx.nowMs, tx.nowMs])
+            """)
+        statement.bind { bind in bind(client); bind(type); bind(tx.nowMs); bind(tx.nowMs) }
+        var lots: [LotRecord] = []
+        try statement.forEachRow { lots.append(LotRecord(columns: $0)) }
+        return lots
     }
 }

@@ -40,6 +40,7 @@ enum Setup {
                 late_cancel_grace_s, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [p.id, p.name, p.requiresCredit ?? true, cost, p.allowNegative ?? false, window, grace,
                              tx.nowMs])
+        tx.forgetSessionTypes()
         return try SessionTypeRecord.require(tx.db, id: p.id).wire
     }
 
@@ -75,12 +76,14 @@ enum Setup {
                 late_cancel_window_s = ?, late_cancel_grace_s = ? WHERE id = ?
             """, arguments: [record.name, record.requiresCredit, record.creditCost, record.allowNegative,
                              record.lateCancelWindowS, record.lateCancelGraceS, record.id])
+        tx.forgetSessionTypes()
         return record.wire
     }
 
     static func archiveSessionType(_ tx: Tx, _ p: IdActionParams) throws -> SessionTypeArchiveResult {
         var record = try SessionTypeRecord.require(tx.db, id: p.id)
         try tx.db.execute(sql: "UPDATE session_type SET archived = 1 WHERE id = ?", arguments: [p.id])
+        tx.forgetSessionTypes()
         record.archived = true
         let holders = try Int.fetchOne(tx.db, sql: """
             SELECT COUNT(DISTINCT client_id) FROM lot

@@ -1,0 +1,30 @@
+import CreditProtocol
+import Foundation
+import Testing
+@testable import Store
+
+/// Event rules are written by hand (`EventRecord.encodeRule`); the stored text must stay what
+/// `JSONEncoder` with `.sortedKeys` wrote.
+@Suite struct RuleEncodingTests {
+    static let values = ["", "early", "2026-01-05T09:00:00Z", "a/b", "quote\"back\\slash", "tab\tnl\n\u{1}\u{1f}",
+                         "é ü 🎉 \u{2028}", "\u{7f}", "3600", "b-12:x.y_z"]
+    static let keys = ["mode", "starts_at", "window_s", "cancelled_at", "decision", "debt", "settled_by", "reason",
+                       "expires_at", "repays_debt", "A", "Z", "_", "a1", "a10", "a2", "aB", "a_b", "ab", "z", "é", "e\u{301}"]
+
+    @Test func matchesJSONEncoder() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var state: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<5000 {
+            var rule: [String: String] = [:]
+            for _ in 0..<next(7) { rule[Self.keys[next(Self.keys.count)]] = Self.values[next(Self.values.count)] }
+            let expected = String(decoding: try! encoder.encode(rule), as: UTF8.self)
+            #expect(EventRecord.encodeRule(rule) == expected)
+            #expect(EventRecord.decodeRule(EventRecord.encodeRule(rule)) == rule)
+        }
+    }
+}
