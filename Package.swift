@@ -50,6 +50,9 @@ let package = Package(
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
         // End-to-end throughput of a running creditd over its socket (scripts/bench-vs-redis.sh).
         .executableTarget(name: "creditbench", dependencies: ["CreditProtocol"]),
+        // libFuzzer target over RPCParser + the ledger methods; empty unless built by scripts/fuzz.sh
+        // (-D FUZZING -sanitize=fuzzer,address), so normal builds are unaffected.
+        .executableTarget(name: "creditd-fuzz", dependencies: ["CreditdKit", "CreditProtocol", "Store", "Scheduling"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),
