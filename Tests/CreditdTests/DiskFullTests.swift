@@ -7,7 +7,7 @@ import Testing
 /// write succeeds once space is back. Needs root to mount the tmpfs.
 @Suite(.serialized, .enabled(if: SmallDisk.available, "needs root to mount a tmpfs (run the tests as root)"))
 struct DiskFullTests {
-    static let issue: [String: Any] = ["client": "ann", "session_type": "yoga", "credits": 5, "idempotency_key": "refill-1"]
+    static var issue: [String: Any] { ["client": "ann", "session_type": "yoga", "credits": 5, "idempotency_key": "refill-1"] }
 
     /// A daemon on the real ledger whose database is on `disk`, with ann holding 3 yoga credits, 1 used.
     static func startStudio(on disk: SmallDisk, seed: Bool = true) throws -> (DaemonProcess, RPCSession) {
