@@ -55,6 +55,9 @@ let package = Package(
             "CreditProtocol", "Store", "CSQLite",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // libFuzzer target over RPCParser + the ledger methods; empty unless built by scripts/fuzz.sh
+        // (-D FUZZING -sanitize=fuzzer,address), so normal builds are unaffected.
+        .executableTarget(name: "creditd-fuzz", dependencies: ["CreditdKit", "CreditProtocol", "Store", "Scheduling"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -50,6 +50,9 @@ public enum Limits {
     public static let priceMinorMax: Int64 = 1_000_000_000_00
     /// Longest package `expiry_days`.
     public static let expiryDaysMax = 3660
+    /// How far before now a membership's `starts_on` may be, in days (ten years): creating it runs
+    /// every missed cycle at once, so this bounds that work (a weekly plan: at most 523 cycles).
+    public static let membershipBackdateDaysMax = 3660
     /// Default days an idempotency key is kept.
     public static let idempotencyRetentionDaysDefault = 30
     /// Most events queued for one subscriber before it is disconnected.

@@ -76,6 +76,12 @@ enum Memberships {
         let exists = try Bool.fetchOne(tx.db, sql: "SELECT 1 FROM membership WHERE id = ?", arguments: [p.id]) ?? false
         guard !exists else { throw LedgerError.alreadyExists("membership \(p.id) already exists") }
         let firstMs = try tx.calendar().startOfDayMs(startsOn)
+        // Creating a backdated membership runs every missed cycle in this one transaction. Unbounded,
+        // `starts_on: 0001-01-01` on a weekly plan was ~105k boundaries: the single writer busy for
+        // minutes, then catchUp's guard precondition crashed the daemon (found by the fuzzer).
+        guard (tx.nowMs - firstMs) / 86_400_000 <= Int64(Limits.membershipBackdateDaysMax) else {
+            throw LedgerError.limitExceeded("starts_on is more than \(Limits.membershipBackdateDaysMax) days before now")
+        }
         try tx.db.execute(sql: """
             INSERT INTO membership (id, client_id, plan_id, starts_on, status, cycle, cycle_starts_at_ms,
                 next_boundary_at_ms, created_at_ms) VALUES (?, ?, ?, ?, 'active', -1, ?, ?, ?)
