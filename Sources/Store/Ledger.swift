@@ -22,6 +22,8 @@ public struct Actor: Sendable, Equatable {
 public final class Ledger: @unchecked Sendable {
     let writer: any DatabaseWriter
     let idempotencyRetentionMs: Int64
+    /// True when the database sits on read-only media: reads work, every write is `unavailable`.
+    public let isReadOnly: Bool
     /// WAL pages between automatic checkpoints. Each checkpoint fsyncs the database inside a commit,
     /// so fewer, larger ones keep write latency down; 8192 pages bound the WAL near 32 MiB.
     static let walAutocheckpointPages = 8192
@@ -34,32 +36,66 @@ public final class Ledger: @unchecked Sendable {
         precondition(idempotencyRetentionDays >= 1)
         idempotencyRetentionMs = Int64(idempotencyRetentionDays) * 86_400_000
         do {
-            var config = Configuration()
-            config.foreignKeysEnabled = true
-            config.busyMode = .timeout(5)
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
-                try db.execute(sql: "PRAGMA temp_store = MEMORY")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walAutocheckpointPages)")
-            }
-            if let path {
-                let pool = try DatabasePool(path: path, configuration: config)
-                // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
-                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-                writer = pool
-            } else {
-                writer = try DatabaseQueue(configuration: config)
-            }
-            try Schema.migrator().migrate(writer)
-            try writer.write { db in
-                try db.execute(sql: "INSERT OR IGNORE INTO studio (id, time_zone, currency) VALUES (1, ?, ?)",
-                               arguments: [studio.timeZone, studio.currency])
-            }
+            (writer, isReadOnly) = try Ledger.open(path: path, studio: studio)
         } catch {
             throw LedgerError.from(error)
         }
         _ = try calendar()
+    }
+
+    /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
+    /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
+    private static func open(path: String?, studio: Studio) throws -> (any DatabaseWriter, Bool) {
+        let config = configuration(readonly: false)
+        guard let path else {
+            let queue = try DatabaseQueue(configuration: config)
+            try prepare(queue, studio: studio)
+            return (queue, false)
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try prepare(pool, studio: studio)
+            return (pool, false)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && FileManager.default.fileExists(atPath: path) {
+            return (try openReadOnly(path: path, error: error), true)
+        }
+    }
+
+    /// A read-only open: plainly when the WAL's -shm file is there to read, else with `immutable=1`
+    /// (SQLite cannot open a WAL database without its -shm on read-only media; after a clean
+    /// shutdown everything is in the main file, so nothing is missed).
+    private static func openReadOnly(path: String, error: DatabaseError) throws -> DatabaseQueue {
+        for name in [path, "file:\(path)?immutable=1"] {
+            guard let queue = try? DatabaseQueue(path: name, configuration: configuration(readonly: true)),
+                  (try? queue.read({ db in try Schema.migrator().hasCompletedMigrations(db) })) == true
+            else { continue }
+            return queue
+        }
+        throw error
+    }
+
+    private static func configuration(readonly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readonly
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walAutocheckpointPages)")
+        }
+        return config
+    }
+
+    private static func prepare(_ writer: any DatabaseWriter, studio: Studio) throws {
+        try Schema.migrator().migrate(writer)
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO studio (id, time_zone, currency) VALUES (1, ?, ?)",
+                           arguments: [studio.timeZone, studio.currency])
+        }
     }
 
     /// The `synchronous` setting of the writer connection (2 = FULL).

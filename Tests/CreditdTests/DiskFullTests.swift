@@ -80,17 +80,13 @@ struct DiskFullTests {
 
         // When the daemon starts on the read-only database
         // Then writes get `unavailable`, reads work, and nothing changed.
-        // KNOWN ISSUE: creditd refuses to start ("attempt to write a readonly database": Ledger.init
-        // migrates and inserts the studio row, LedgerBackend applies [studio], at every open). Skipping
-        // those writes is not enough: SQLite cannot open a WAL database without its -shm file (a clean
-        // shutdown removes it) on read-only media at all. Needs a read-only (`immutable=1`) fallback open.
-        withKnownIssue("creditd cannot open a WAL ledger on a read-only disk") {
-            let (readOnly, rpc) = try Self.startStudio(on: disk, seed: false)
-            #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 2)
-            try Self.expectWritesUnavailableReadsWork(rpc)
-            readOnly.signal(SIGTERM)
-            #expect(try readOnly.waitForExit() == 0)
-        }
+        // (the ledger opens read-only with `immutable=1`: SQLite cannot otherwise open a WAL
+        // database whose -shm file a clean shutdown removed)
+        let (readOnly, rpc) = try Self.startStudio(on: disk, seed: false)
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 2)
+        try Self.expectWritesUnavailableReadsWork(rpc)
+        readOnly.signal(SIGTERM)
+        #expect(try readOnly.waitForExit() == 0)
 
         // When the disk is writable again, then the same write succeeds
         try disk.remount(readOnly: false)

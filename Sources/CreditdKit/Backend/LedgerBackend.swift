@@ -28,9 +28,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         do {
             ledger = try Ledger(path: config.databasePath, studio: studio,
                                 idempotencyRetentionDays: config.idempotencyRetentionDays)
-            // The config's [studio] is authoritative: applied at every start.
-            _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone, currency: studio.currency),
-                                                       by: .scheduler), nowMs: SystemClock().nowMs())
+            // The config's [studio] is authoritative: applied at every start (not possible read-only).
+            if ledger.isReadOnly {
+                logger.warning("the database is on read-only media: serving reads, every write is unavailable")
+            } else {
+                _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone,
+                                                                              currency: studio.currency),
+                                                           by: .scheduler), nowMs: SystemClock().nowMs())
+            }
         } catch {
             throw DaemonError(description: "cannot open the ledger at \(config.databasePath): \(error.wire.message)")
         }
