@@ -14,6 +14,19 @@ import Testing
         #expect(JSONDepth.exceeds(Array(repeating: UInt8(ascii: "["), count: 100_000), limit: Limits.jsonDepthMax))
     }
 
+    @Test func batchesAreCountedBeforeTheyAreDecoded() {
+        // Given arrays whose strings hold commas and brackets
+        #expect(JSONDepth.topLevelArrayCount(Array(#"[{"a":"x,y]"},[1,2],3]"#.utf8)) == 3)
+        #expect(JSONDepth.topLevelArrayCount(Array(" [ ] ".utf8)) == 0)
+        #expect(JSONDepth.topLevelArrayCount(Array(#"{"a":[1,2]}"#.utf8)) == nil)
+        // When a batch one over the limit arrives, then it is refused with the count, undecoded
+        let calls = Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#, count: Limits.rpcBatchMax + 1)
+        guard case .failure(let error) = RPCParser.parse(Array(("[" + calls.joined(separator: ",") + "]").utf8)) else {
+            Issue.record("an oversized batch was not refused"); return
+        }
+        #expect(error.message.contains("batch of \(Limits.rpcBatchMax + 1) calls"))
+    }
+
     @Test func parsesRequestsNotificationsAndBatches() throws {
         // Given a single call, a notification and a batch
         let single = RPCParser.parse(Array(#"{"jsonrpc":"2.0","id":"x","method":"a.b","params":{"k":[1,2.5,true,null]}}"#.utf8))

@@ -58,6 +58,11 @@ enum RPCParser {
             return .failure(.requestLimit(
                 "JSON nested deeper than \(Limits.jsonDepthMax) levels", limit: Limits.jsonDepthMax))
         }
+        // Refuse an oversized batch before decoding it: a flood of them must stay cheap.
+        if let count = JSONDepth.topLevelArrayCount(line), count > Limits.rpcBatchMax {
+            return .failure(.requestLimit(
+                "batch of \(count) calls exceeds \(Limits.rpcBatchMax)", limit: Limits.rpcBatchMax))
+        }
         let value: JSONValue
         do {
             value = try JSONValue.decode(line)
