@@ -33,19 +33,9 @@ for product in creditd creditbench; do swift build -c release --product "$produc
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-wait_for_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; echo "no socket $1" >&2; return 1; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+source scripts/lib/bench-common.sh
 
-echo "== machine"
-echo "nproc: $(nproc)"
-free -h | sed -n 1,2p
-echo "disk: $(df -h "$work" | awk 'NR==2 {print $1 ", " $2 " size, " $4 " free, mounted on " $6}')"
-lsblk -d -o NAME,ROTA,SIZE,MODEL 2>/dev/null | sed 's/^/  /' || true
-echo "4 KiB O_DSYNC writes (dd): $(dd if=/dev/zero of="$work/dsync.probe" bs=4k count=2000 oflag=dsync 2>&1 | tail -1)"
-rm -f "$work/dsync.probe"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "swift: $(swift --version 2>&1 | head -1)"
-echo "redis: $(redis-server --version)"
+describe_machine
 
 cat >"$work/creditd.toml" <<EOF
 [studio]
