@@ -50,6 +50,8 @@ let package = Package(
         // Unit tests and the creditctl binary end to end (fake daemon; live daemon with CREDITD_BIN).
         .testTarget(name: "CreditctlTests", dependencies: ["creditctl", "CreditProtocol"]),
         .executableTarget(name: "storebench", dependencies: ["Store", "CreditProtocol", "CSQLite"]),
+        // The CPU of one read request in-process (parse → ReadMethods.run → reply), no socket or threads.
+        .executableTarget(name: "readbench", dependencies: ["CreditdKit", "Store", "CreditProtocol"]),
         // Workloads against a running creditd over its socket, and the dataset loader (scripts/bench-all.sh).
         .executableTarget(name: "creditbench", dependencies: [
             "CreditProtocol", "Store", "CSQLite",
