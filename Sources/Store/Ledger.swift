@@ -27,6 +27,8 @@ public final class Ledger: @unchecked Sendable {
     /// WAL pages between automatic checkpoints. Each checkpoint fsyncs the database inside a commit,
     /// so fewer, larger ones keep write latency down; 8192 pages bound the WAL near 32 MiB.
     static let walAutocheckpointPages = 8192
+    /// Raw read-only connections for the hottest reads (see `ReadConnections`).
+    let readers: ReadConnections
     private let calendarCache = CalendarCache()
     private let hooks = Hooks()
 
@@ -40,6 +42,7 @@ public final class Ledger: @unchecked Sendable {
         } catch {
             throw LedgerError.from(error)
         }
+        readers = ReadConnections(writer: writer, isReadOnly: isReadOnly)
         _ = try calendar()
     }
 
@@ -224,6 +227,11 @@ public final class Ledger: @unchecked Sendable {
     /// Runs a read on a WAL reader connection.
     public func read<R>(_ body: (Database) throws -> R) throws(LedgerError) -> R {
         do { return try writer.read(body) } catch { throw LedgerError.from(error) }
+    }
+
+    /// Runs a read in one snapshot on a raw read-only connection (see `ReadConnections`).
+    func rawRead<R>(_ body: (ReadConnection) throws -> R) throws(LedgerError) -> R {
+        do { return try readers.read(body) } catch { throw LedgerError.from(error) }
     }
 
     /// Runs a read with the ledger's context (calendar, now).

@@ -103,10 +103,10 @@ extension Ledger {
         try read { db in try Setup.listClients(db, p) }
     }
     public func balance(_ p: BalanceParams, nowMs: Int64) throws(LedgerError) -> Balance {
-        try query(nowMs: nowMs) { tx in try Balances.get(tx, p) }
+        try rawRead { c in try Balances.get(c, p, nowMs: nowMs) }
     }
     public func history(_ p: HistoryParams) throws(LedgerError) -> Page<HistoryItem> {
-        try read { db in try History.list(db, p) }
+        try rawRead { c in try History.list(c, p) }
     }
     public func noteHistory(_ p: NoteHistoryParams) throws(LedgerError) -> Page<NoteEdit> {
         try read { db in try History.noteHistory(db, p) }

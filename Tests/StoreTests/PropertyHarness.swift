@@ -254,8 +254,9 @@ struct Harness {
     private func snapshot() throws -> Snapshot {
         try ledger.query(nowMs: now) { [lastEventId] tx in
             var snapshot = Snapshot()
+            let reader = ReadConnection(borrowing: tx.db)
             for client in Self.clients {
-                snapshot.balances[client] = try Balances.get(tx, BalanceParams(client: client))
+                snapshot.balances[client] = try Balances.get(reader, BalanceParams(client: client), nowMs: now)
             }
             snapshot.newEvents = try Row.fetchAll(tx.db.cachedStatement(
                 sql: "SELECT \(EventRecord.columns) FROM event WHERE id > ? ORDER BY id"), arguments: [lastEventId])

@@ -1,81 +1,121 @@
 import CreditProtocol
 import GRDB
 
-/// Balances, now or as of a past instant.
+/// Balances, now or as of a past instant, read on a `ReadConnection` through SQLite's C API:
+/// `balance.get` is the most frequent request.
 enum Balances {
-    static func get(_ tx: Tx, _ p: BalanceParams) throws -> Balance {
+    /// The client, then its live lots and its debt, each with its scope's `archived` flag, in one
+    /// statement (one read transaction), summed here. A lot is live when it has credits left,
+    /// has taken effect, and has not expired; a frozen lot (paused membership) is live whatever
+    /// its expiry says, since resuming shifts that expiry. Rows: kind (0 client, 1 lot, 2 debt),
+    /// scope, credits, frozen, expiry, archived.
+    private static let currentSQL: StaticString = """
+        SELECT 0, '', 0, 0, NULL, 0 FROM client WHERE id = ?1
+        UNION ALL
+        SELECT 1, lot.scope, lot.remaining, lot.frozen, lot.expires_at_ms, session_type.archived
+          FROM lot LEFT JOIN session_type ON session_type.id = lot.scope
+          WHERE lot.client_id = ?1 AND lot.remaining > 0 AND lot.refunded = 0 AND lot.expiry_done = 0
+            AND lot.effective_at_ms <= ?2 AND (lot.frozen = 1 OR lot.expires_at_ms IS NULL OR lot.expires_at_ms > ?2)
+        UNION ALL
+        SELECT 2, allocation.scope, allocation.credits, 0, NULL, session_type.archived
+          FROM allocation LEFT JOIN session_type ON session_type.id = allocation.scope
+          WHERE allocation.client_id = ?1 AND allocation.lot_id IS NULL AND allocation.state = 'held'
+        """
+
+    static func get(_ c: ReadConnection, _ p: BalanceParams, nowMs now: Int64) throws -> Balance {
         try Validate.id(p.client, "client")
-        try Exists.client(tx.db, p.client)
-        if let asOf = p.asOf, asOf.ms < tx.nowMs { return try asOfPast(tx.db, client: p.client, atMs: asOf.ms) }
-        let now = tx.nowMs
-        // Live lots per scope, with the earliest expiry and how many credits expire then. A frozen
-        // lot (paused membership) is live whatever its expiry says: resuming shifts that expiry.
-        let lotRows = try Row.fetchAll(tx.db.cachedStatement(sql: """
-            SELECT scope, SUM(remaining), MIN(CASE WHEN frozen = 0 THEN expires_at_ms END) FROM lot
-            WHERE client_id = ? AND remaining > 0 AND refunded = 0 AND expiry_done = 0
-              AND effective_at_ms <= ? AND (frozen = 1 OR expires_at_ms IS NULL OR expires_at_ms > ?)
-            GROUP BY scope
-            """), arguments: [p.client, now, now])
-        var credits: [String: Int64] = [:]
-        var expiries: [String: NextExpiry] = [:]
-        for row in lotRows {
-            let scope: String = row[0]
-            credits[scope] = row[1]
-            if let firstMs: Int64 = row[2] {
-                let due = try Int64.fetchOne(tx.db.cachedStatement(sql: """
-                    SELECT SUM(remaining) FROM lot WHERE client_id = ? AND scope = ? AND expires_at_ms = ?
-                      AND remaining > 0 AND refunded = 0 AND expiry_done = 0 AND frozen = 0 AND effective_at_ms <= ?
-                    """), arguments: [p.client, scope, firstMs, now]) ?? 0
-                expiries[scope] = NextExpiry(at: Timestamp(ms: firstMs), credits: due)
+        let client = p.client
+        if let asOf = p.asOf, asOf.ms < now {
+            return try c.snapshot {
+                try requireClient(c, client)
+                return try asOfPast(c, client: client, atMs: asOf.ms)
             }
         }
-        let debts = try debtByScope(tx.db, client: p.client)
-        for (scope, owed) in debts { credits[scope, default: 0] -= owed }
-        return try assemble(tx.db, client: p.client, credits: credits, expiries: expiries,
-                            debt: debts.values.reduce(0, +))
+        var found = false
+        var scopes: [String: ScopeSum] = [:]
+        var debt: Int64 = 0
+        try c.statement(currentSQL).bind({ $0(client); $0(now) }).forEachRow { row in
+            let kind = row.int64(0)
+            guard kind != 0 else { found = true; return }
+            let scope = row.string(1)
+            let credits = row.int64(2)
+            var sum = scopes[scope] ?? ScopeSum(archived: scope != "any" && row.bool(5))
+            if kind == 1 {
+                sum.credits = try add(sum.credits, credits)
+                if !row.bool(3), let expiresMs = row.int64OrNil(4) { try sum.expiring(credits, atMs: expiresMs) }
+            } else {
+                sum.credits -= credits
+                debt = try add(debt, credits)
+            }
+            scopes[scope] = sum
+        }
+        guard found else { throw LedgerError.notFound("client \(client) not found") }
+        var result: [ScopeBalance] = []
+        var total: Int64 = 0
+        for scope in scopes.keys.sorted() {
+            let sum = scopes[scope]!
+            total += sum.credits
+            guard sum.credits != 0 || sum.nextExpiry != nil else { continue }
+            result.append(ScopeBalance(sessionType: scope, archived: sum.archived, credits: sum.credits,
+                                       nextExpiry: sum.nextExpiry))
+        }
+        return Balance(client: client, total: total, debt: debt, bySessionType: result)
     }
 
-    static func debtByScope(_ db: Database, client: String) throws -> [String: Int64] {
-        var debts: [String: Int64] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT scope, SUM(credits) FROM allocation WHERE client_id = ? AND lot_id IS NULL AND state = 'held'
-            GROUP BY scope
-            """), arguments: [client]) {
-            debts[row[0]] = row[1]
+    /// One scope's live credits less its debt, and the credits that expire first.
+    private struct ScopeSum {
+        let archived: Bool
+        var credits: Int64 = 0
+        var nextExpiry: NextExpiry?
+
+        init(archived: Bool) { self.archived = archived }
+
+        mutating func expiring(_ credits: Int64, atMs: Int64) throws {
+            guard let first = nextExpiry, first.at.ms <= atMs else {
+                nextExpiry = NextExpiry(at: Timestamp(ms: atMs), credits: credits)
+                return
+            }
+            if first.at.ms == atMs { nextExpiry?.credits = try add(first.credits, credits) }
         }
-        return debts
+    }
+
+    /// `a + b`, failing as SQLite's SUM does on overflow.
+    private static func add(_ a: Int64, _ b: Int64) throws -> Int64 {
+        let (total, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow") }
+        return total
+    }
+
+    private static func requireClient(_ c: ReadConnection, _ client: String) throws {
+        guard try c.statement("SELECT 1 FROM client WHERE id = ?").bind({ $0(client) }).exists() else {
+            throw LedgerError.notFound("client \(client) not found")
+        }
     }
 
     /// The balance at a past instant is the sum of the amounts of events that took effect by then.
-    private static func asOfPast(_ db: Database, client: String, atMs: Int64) throws -> Balance {
+    private static func asOfPast(_ c: ReadConnection, client: String, atMs: Int64) throws -> Balance {
         var credits: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT scope, SUM(amount) FROM event WHERE client_id = ? AND at_ms <= ? GROUP BY scope
-            """, arguments: [client, atMs]) {
-            credits[row[0]] = row[1]
-        }
+        try c.statement("SELECT scope, SUM(amount) FROM event WHERE client_id = ? AND at_ms <= ? GROUP BY scope")
+            .bind({ $0(client); $0(atMs) }).forEachRow { row in credits[row.string(0)] = row.int64(1) }
         // Debt then: credits used without a lot, less debt cancelled by early returns, less debt repaid
         // (repayments are `used` events of amount 0 on the repaying lot).
-        let debt = try Int64.fetchOne(db, sql: """
+        var debt: Int64 = 0
+        try c.statement("""
             SELECT COALESCE(SUM(CASE
                 WHEN kind = 'used' AND lot_id IS NULL THEN credits
                 WHEN kind = 'returned' AND lot_id IS NULL THEN -credits
                 WHEN kind = 'used' AND amount = 0 THEN -credits
                 ELSE 0 END), 0)
             FROM event WHERE client_id = ? AND at_ms <= ?
-            """, arguments: [client, atMs]) ?? 0
-        return try assemble(db, client: client, credits: credits, expiries: [:], debt: debt)
-    }
-
-    private static func assemble(_ db: Database, client: String, credits: [String: Int64],
-                                 expiries: [String: NextExpiry], debt: Int64) throws -> Balance {
+            """).bind({ $0(client); $0(atMs) }).forEachRow { row in debt = row.int64(0) }
         var scopes: [ScopeBalance] = []
-        for scope in credits.keys.sorted() where credits[scope] != 0 || expiries[scope] != nil {
-            let archived = scope == "any" ? false
-                : (try Bool.fetchOne(db.cachedStatement(sql: "SELECT archived FROM session_type WHERE id = ?"),
-                                     arguments: [scope]) ?? false)
-            scopes.append(ScopeBalance(sessionType: scope, archived: archived, credits: credits[scope] ?? 0,
-                                       nextExpiry: expiries[scope]))
+        for scope in credits.keys.sorted() where credits[scope] != 0 {
+            var archived = false
+            if scope != "any" {
+                try c.statement("SELECT archived FROM session_type WHERE id = ?").bind({ $0(scope) })
+                    .forEachRow { row in archived = row.bool(0) }
+            }
+            scopes.append(ScopeBalance(sessionType: scope, archived: archived, credits: credits[scope] ?? 0))
         }
         return Balance(client: client, total: credits.values.reduce(0, +), debt: debt, bySessionType: scopes)
     }

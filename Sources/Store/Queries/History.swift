@@ -3,10 +3,19 @@ import GRDB
 
 /// The audit trail, newest first, and event notes.
 enum History {
-    static func list(_ db: Database, _ p: HistoryParams) throws -> Page<HistoryItem> {
+    /// One page, read on a `ReadConnection` in one snapshot; the SQL depends on the filters given
+    /// (a handful of variants, each prepared once per connection).
+    static func list(_ c: ReadConnection, _ p: HistoryParams) throws -> Page<HistoryItem> {
         try Validate.id(p.client, "client")
         let limit = try Validate.pageSize(p.limit)
-        try Exists.client(db, p.client)
+        return try c.snapshot { try page(c, p, limit: limit) }
+    }
+
+    private static func page(_ c: ReadConnection, _ p: HistoryParams, limit: Int) throws -> Page<HistoryItem> {
+        let client = p.client
+        guard try c.statement("SELECT 1 FROM client WHERE id = ?").bind({ $0(client) }).exists() else {
+            throw LedgerError.notFound("client \(client) not found")
+        }
         var kinds: [String] = []
         for kind in p.events ?? [] {
             guard EventKind(rawValue: kind) != nil else {
@@ -20,18 +29,24 @@ enum History {
             return id
         }
         var sql = "SELECT \(EventRecord.columns) FROM event WHERE client_id = ?"
-        var arguments: StatementArguments = [p.client]
-        if let type = p.sessionType { sql += " AND scope = ?"; arguments += [type] }
-        if !kinds.isEmpty {
-            sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
-            arguments += StatementArguments(kinds)
-        }
-        if let from = p.from { sql += " AND at_ms >= ?"; arguments += [from.ms] }
-        if let to = p.to { sql += " AND at_ms < ?"; arguments += [to.ms] }
-        if let after, let afterId { sql += " AND (at_ms, id) < (?, ?)"; arguments += [after.ms, afterId] }
+        if p.sessionType != nil { sql += " AND scope = ?" }
+        if !kinds.isEmpty { sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))" }
+        if p.from != nil { sql += " AND at_ms >= ?" }
+        if p.to != nil { sql += " AND at_ms < ?" }
+        if after != nil, afterId != nil { sql += " AND (at_ms, id) < (?, ?)" }
         sql += " ORDER BY at_ms DESC, id DESC LIMIT ?"
-        arguments += [limit + 1]
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map { EventRecord(row: $0).item }
+        var rows: [HistoryItem] = []
+        try c.withStatement(sql: sql) { statement in
+            try statement.bind { bind in
+                bind(client)
+                if let type = p.sessionType { bind(type) }
+                for kind in kinds { bind(kind) }
+                if let from = p.from { bind(from.ms) }
+                if let to = p.to { bind(to.ms) }
+                if let after, let afterId { bind(after.ms); bind(afterId) }
+                bind(limit + 1)
+            }.forEachRow { row in rows.append(EventRecord(columns: row).item) }
+        }
         return Setup.page(rows, limit: limit) { Cursor.encode(ms: $0.at.ms, key: String($0.id)) }
     }
 
