@@ -86,7 +86,9 @@ struct Digest {
     var value: UInt64 = 0xCBF2_9CE4_8422_2325
     var bytes = 0
     mutating func add(_ data: Data) {
-        for byte in data { value = (value ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        data.withUnsafeBytes { raw in
+            for byte in raw { value = (value ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        }
         bytes += data.count
     }
 }

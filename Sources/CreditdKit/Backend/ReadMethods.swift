@@ -14,8 +14,8 @@ enum ReadMethods {
             case .clientGet: return try WireCoding.encode(ledger.client(try WireCoding.decode(IdParams.self, p).id))
             case .clientList: return try WireCoding.encode(ledger.clients(try WireCoding.decode(ListParams.self, p)))
             case .balanceGet:
-                return try WireCoding.encode(ledger.balance(try WireCoding.decode(BalanceParams.self, p), nowMs: nowMs))
-            case .historyList: return try WireCoding.encode(ledger.history(try WireCoding.decode(HistoryParams.self, p)))
+                return WireCoding.encode(balance: try ledger.balance(try WireCoding.decode(BalanceParams.self, p), nowMs: nowMs))
+            case .historyList: return WireCoding.encode(history: try ledger.history(try WireCoding.decode(HistoryParams.self, p)))
             case .noteHistory: return try WireCoding.encode(ledger.noteHistory(try WireCoding.decode(NoteHistoryParams.self, p)))
             case .bookingGet: return try WireCoding.encode(ledger.booking(try WireCoding.decode(IdParams.self, p).id))
             case .bookingList: return try WireCoding.encode(ledger.bookings(try WireCoding.decode(BookingListParams.self, p)))

@@ -13,6 +13,13 @@ enum WireCoding {
         try decode(type, call.params, keys: call.paramKeys)
     }
 
+    /// Decodes a call's params read straight from their bytes when they are plain (see
+    /// `ScannedParams`), else as the other overloads do, with the same errors.
+    static func decode<P: ScannedParams>(_ type: P.Type, _ call: Call) throws(WireError) -> P {
+        if let members = ParamsScanner.scan(call.params), let params = P(scanning: members) { return params }
+        return try decode(type, call.params, keys: call.paramKeys)
+    }
+
     /// `keys`: the params' top-level keys when known, or nil to read them from `data`.
     static func decode<P: WireParams>(_ type: P.Type, _ data: Data, keys known: [String]?) throws(WireError) -> P {
         let keys: [String]
@@ -39,6 +46,9 @@ enum WireCoding {
     static func encode<R: Encodable>(_ value: R) throws(WireError) -> Data {
         // The result of every booking write, on the single writer: written by hand.
         if let booking = value as? Booking { return encode(booking: booking) }
+        // The most frequent reads' results (see ReadResultJSON).
+        if let balance = value as? Balance { return encode(balance: balance) }
+        if let page = value as? Page<HistoryItem> { return encode(history: page) }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .withoutEscapingSlashes

@@ -1,10 +1,13 @@
+import CreditProtocol
 import Foundation
 
 /// A JSON document as a value, used for the JSON-RPC envelope.
 ///
 /// Requests are decoded into this type (after `JSONDepth` has bounded the nesting, so the
 /// recursive decoder cannot run out of stack) and `params` is re-encoded for the backend.
-indirect enum JSONValue: Codable, Sendable, Equatable {
+/// Not `indirect`: the recursive cases hold arrays and dictionaries, already on the heap, so a
+/// scalar (every request's id) needs no box of its own.
+enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -40,8 +43,18 @@ indirect enum JSONValue: Codable, Sendable, Equatable {
 
     /// The JSON text of the value.
     func encoded() -> Data {
-        // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
-        (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
+        // Every reply echoes its id: the scalars are written without the encoder (the same text).
+        switch self {
+        case .null: return Data("null".utf8)
+        case .int(let value): return Data(String(value).utf8)
+        case .string(let value):
+            var json = JSONText(escapesSlashes: false, capacity: value.utf8.count + 2)
+            json.string(value)
+            return json.data
+        default:
+            // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
+            return (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
+        }
     }
 
     private static let encoder: JSONEncoder = {

@@ -42,12 +42,21 @@ enum RPCParser {
         var line = bytes[...]
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
-        guard String(validating: line, as: UTF8.self) != nil else {
+        guard isASCII(line) || String(validating: line, as: UTF8.self) != nil else {
             return .failure(.parseError("request is not valid UTF-8"))
         }
         // The common case, one plain call object, without building a JSONValue tree.
         if let request = RequestScanner.scan(line) { return .single(.request(request)) }
         return parseGeneral(line)
+    }
+
+    /// Whether every byte is ASCII (then the line is valid UTF-8 without building a String).
+    static func isASCII(_ line: ArraySlice<UInt8>) -> Bool {
+        line.withUnsafeBufferPointer { bytes in
+            var high: UInt8 = 0
+            for byte in bytes { high |= byte }
+            return high < 0x80
+        }
     }
 
     /// The general path: any line, valid or not, decoded into a `JSONValue` and validated.

@@ -6,12 +6,24 @@ import Foundation
 enum RPCReply {
     /// `{"jsonrpc":"2.0","id":...,"result":...}`
     static func result(id: JSONValue, _ result: Data) -> Data {
-        var out = Data(#"{"jsonrpc":"2.0","id":"#.utf8)
-        out.append(id.encoded())
-        out.append(Data(#","result":"#.utf8))
-        out.append(result)
+        // Built in an array and copied once: appending to a Data costs more than the bytes.
+        var out: [UInt8] = []
+        out.reserveCapacity(result.count + 48)
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        append(id, to: &out)
+        out.append(contentsOf: #","result":"#.utf8)
+        result.withUnsafeBytes { out.append(contentsOf: $0) }
         out.append(UInt8(ascii: "}"))
-        return out
+        return Data(out)
+    }
+
+    /// An id's JSON text (`JSONValue.encoded`), integers without a detour.
+    private static func append(_ id: JSONValue, to out: inout [UInt8]) {
+        if case .int(let value) = id {
+            out.append(contentsOf: String(value).utf8)
+        } else {
+            id.encoded().withUnsafeBytes { out.append(contentsOf: $0) }
+        }
     }
 
     /// `{"jsonrpc":"2.0","id":...,"error":{...}}`; `id` is null when the request's id is unknown.
