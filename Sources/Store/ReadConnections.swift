@@ -42,6 +42,12 @@ final class ReadConnections: @unchecked Sendable {
         return try body(connection)
     }
 
+    /// Connections open and idle now.
+    var idleCount: Int { lock.withLock { idle.count } }
+
+    /// Whether reads use connections of their own (a database file opened read-write).
+    var ownsConnections: Bool { path != nil }
+
     private func giveBack(_ connection: ReadConnection) {
         // A connection left inside a transaction (a failed COMMIT or ROLLBACK) is not reused.
         guard connection.isIdle else { return }

@@ -2,7 +2,7 @@ import CreditProtocol
 import Foundation
 @testable import Store
 
-/// A fresh in-memory ledger per test, a hand-moved clock, and shorthands for common setup.
+/// A fresh ledger per test (in memory unless given a file), a hand-moved clock, and shorthands for common setup.
 final class Fixture {
     let ledger: Ledger
     var nowMs: Int64
@@ -11,8 +11,9 @@ final class Fixture {
     /// 2026-01-05T09:00:00Z, a Monday.
     static let startMs: Int64 = Timestamp("2026-01-05T09:00:00Z")!.ms
 
-    init(zone: String = "UTC", nowMs: Int64 = Fixture.startMs) throws {
-        ledger = try Ledger(path: nil, studio: Studio(timeZone: zone, currency: "EUR"))
+    /// `path`: a database file (reads then use `ReadConnections`' own connections), or nil for memory.
+    init(zone: String = "UTC", nowMs: Int64 = Fixture.startMs, path: String? = nil) throws {
+        ledger = try Ledger(path: path, studio: Studio(timeZone: zone, currency: "EUR"))
         self.nowMs = nowMs
     }
 

@@ -25,6 +25,18 @@ import Testing
             let expected = String(decoding: try! encoder.encode(rule), as: UTF8.self)
             #expect(EventRecord.encodeRule(rule) == expected)
             #expect(EventRecord.decodeRule(EventRecord.encodeRule(rule)) == rule)
+            #expect(RuleText.decode(EventRecord.encodeRule(rule)) == rule)
+        }
+    }
+
+    /// `RuleText.decode` (the history's fast path) reads any text as `decodeRule` does.
+    @Test func fastDecodeAgreesWithJSONDecoder() {
+        let texts = [#"{}"#, #"{"a":"b"}"#, #"{"a":"b","c":"d"}"#, #"{"a":"b","a":"c"}"#, #"{"é":"e\u0301"}"#,
+                     #"{"a":"x\/y"}"#, #"{ "a":"b"}"#, #"{"a":1}"#, #"{"a":"b",}"#, #"{"a":"b"}x"#, #"{"a""b"}"#,
+                     #"{"a":"b"#, #"{"a":"#, "{\"a\":\"\u{1}\"}", #"[]"#, #""#, #"{"#, #"}"#, #"{"a":null}"#,
+                     #"{"e\u0301":"1","é":"2"}"#, "{\"e\u{301}\":\"1\",\"é\":\"2\"}", #"{"":""}"#, #"{"a":"b" }"#]
+        for text in texts {
+            #expect(RuleText.decode(text) == EventRecord.decodeRule(text), "\(text)")
         }
     }
 }
