@@ -177,9 +177,9 @@ enum ParamsScanner {
             let digitsStart = j
             var value: Int64 = 0
             while j < bytes.count, bytes[j] &- UInt8(ascii: "0") < 10 {
+                guard j - digitsStart < 18 else { return nil }  // 18 digits always fit an Int64
                 value = value * 10 + Int64(bytes[j] &- UInt8(ascii: "0"))
                 j += 1
-                guard j - digitsStart <= 18 else { return nil }
             }
             let digits = j - digitsStart
             guard digits >= 1 else { return nil }
