@@ -21,26 +21,51 @@ public struct JSONText {
     }
 
     public mutating func string(_ value: String) {
-        var plain = true
-        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-            || (escapesSlashes && byte == UInt8(ascii: "/")) {
-            plain = false
-            break
-        }
-        if plain {
+        var value = value
+        // Scanned and copied through a pointer: iterating a String's UTF-8 view costs more.
+        let plain = value.withUTF8 { text -> Bool in
+            for byte in text where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                || (escapesSlashes && byte == UInt8(ascii: "/")) {
+                return false
+            }
             bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: text)
             bytes.append(UInt8(ascii: "\""))
-        } else {
-            let encoder = JSONEncoder()
-            if !escapesSlashes { encoder.outputFormatting = .withoutEscapingSlashes }
-            // A String always encodes.
-            bytes.append(contentsOf: (try? encoder.encode(value)) ?? Data(#""""#.utf8))
+            return true
         }
+        guard !plain else { return }
+        let encoder = JSONEncoder()
+        if !escapesSlashes { encoder.outputFormatting = .withoutEscapingSlashes }
+        // A String always encodes.
+        bytes.append(contentsOf: (try? encoder.encode(value)) ?? Data(#""""#.utf8))
     }
 
     public mutating func int(_ value: Int64) {
-        bytes.append(contentsOf: String(value).utf8)
+        // Digits written backwards into a small buffer, as `String(value)` would write them.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var at = 20
+            repeat {
+                at -= 1
+                digits[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at..<20]))
+        }
+    }
+
+    /// An instant as its `description` string, written without making the String.
+    public mutating func timestamp(_ instant: Timestamp) {
+        let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer -> Bool in
+            let count = instant.writeText(into: buffer)
+            guard count > 0 else { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !written { string(instant.description) }
     }
 
     public mutating func bool(_ value: Bool) {

@@ -31,35 +31,40 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     public var description: String {
+        let text = String(unsafeUninitializedCapacity: 24) { writeText(into: $0) }
+        return text.isEmpty ? slowDescription : text
+    }
+
+    /// Writes `description` into `buffer` (24 bytes at least) and returns its length; 0 for a year
+    /// outside 0...9999, which only `slowDescription` writes.
+    func writeText(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let days = floorDiv(ms, 86_400_000)
         let msOfDay = ms - days * 86_400_000
         let (year, month, day) = civilFromDays(days)
-        guard year >= 0, year <= 9999 else { return slowDescription }
+        guard year >= 0, year <= 9999 else { return 0 }
         // YYYY-MM-DDTHH:MM:SS[.mmm]Z written into bytes: this runs for every booking result and rule.
         let seconds = msOfDay / 1000
         let fraction = msOfDay % 1000
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            var at = 0
-            func digits(_ value: Int64, _ width: Int) {
-                var value = value
-                for k in stride(from: width - 1, through: 0, by: -1) {
-                    buffer[at + k] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                at += width
+        var at = 0
+        func digits(_ value: Int64, _ width: Int) {
+            var value = value
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                buffer[at + k] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            func put(_ byte: UInt8) {
-                buffer[at] = byte
-                at += 1
-            }
-            digits(year, 4); put(UInt8(ascii: "-")); digits(month, 2); put(UInt8(ascii: "-")); digits(day, 2)
-            put(UInt8(ascii: "T"))
-            digits(seconds / 3600, 2); put(UInt8(ascii: ":")); digits(seconds / 60 % 60, 2); put(UInt8(ascii: ":"))
-            digits(seconds % 60, 2)
-            if fraction != 0 { put(UInt8(ascii: ".")); digits(fraction, 3) }
-            put(UInt8(ascii: "Z"))
-            return at
+            at += width
         }
+        func put(_ byte: UInt8) {
+            buffer[at] = byte
+            at += 1
+        }
+        digits(year, 4); put(UInt8(ascii: "-")); digits(month, 2); put(UInt8(ascii: "-")); digits(day, 2)
+        put(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2); put(UInt8(ascii: ":")); digits(seconds / 60 % 60, 2); put(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        if fraction != 0 { put(UInt8(ascii: ".")); digits(fraction, 3) }
+        put(UInt8(ascii: "Z"))
+        return at
     }
 
     /// `description` for any year (the general form; years outside 0...9999 are not padded the same way).

@@ -94,6 +94,20 @@ import Testing
         #expect(ParamsScanner.scan(Data(#"{"client":"c00000042","limit":20}"#.utf8)).flatMap(HistoryParams.init(scanning:)) != nil)
     }
 
+    @Test func numbersAndInstantsAreWrittenAsTheirText() {
+        var random = TestRandom(seed: 13)
+        for _ in 0..<20_000 {
+            let value = random.int64() &* Int64(random.below(1_000_000) + 1)
+            var json = JSONText(escapesSlashes: false)
+            json.int(value)
+            #expect(json.bytes == Array(String(value).utf8), "\(value)")
+            let instant = Timestamp(ms: value / 1000)
+            var text = JSONText(escapesSlashes: false)
+            text.timestamp(instant)
+            #expect(text.bytes == Array("\"\(instant.description)\"".utf8), "\(instant.ms)")
+        }
+    }
+
     @Test func readLinesTakeTheScannerAndAnswerOnce() throws {
         // The lines creditbench sends are scanned, not decoded into a JSONValue tree.
         let lines = [#"{"jsonrpc":"2.0","id":7,"method":"balance.get","params":{"client":"c00000042"}}"#,
