@@ -229,7 +229,7 @@ public final class Ledger: @unchecked Sendable {
         do { return try writer.read(body) } catch { throw LedgerError.from(error) }
     }
 
-    /// Runs a read in one snapshot on a raw read-only connection (see `ReadConnections`).
+    /// Runs a read on a raw read-only connection of its own (see `ReadConnections`).
     func rawRead<R>(_ body: (ReadConnection) throws -> R) throws(LedgerError) -> R {
         do { return try readers.read(body) } catch { throw LedgerError.from(error) }
     }

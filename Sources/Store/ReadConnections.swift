@@ -111,7 +111,11 @@ final class ReadConnection {
     /// The statement for SQL built at run time. Beyond `textStatementsMax` variants, it is
     /// prepared for this use only and finalized by `body`'s end.
     func withStatement<R>(sql: String, _ body: (ReadStatement) throws -> R) throws -> R {
-        if let borrowed { return try body(ReadStatement(borrowed.cachedStatement(sql: sql).sqliteStatement)) }
+        if let borrowed {
+            // Not kept in GRDB's cache: the variants are many in principle.
+            let statement = try borrowed.makeStatement(sql: sql)
+            return try withExtendedLifetime(statement) { try body(ReadStatement(statement.sqliteStatement)) }
+        }
         if let cached = byText[sql] { return try body(ReadStatement(cached)) }
         let prepared = try prepare(sql)
         if byText.count < ReadConnection.textStatementsMax {
