@@ -1,4 +1,5 @@
 import CreditProtocol
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix
@@ -40,12 +41,17 @@ final class ConnectionRegistry: Sendable {
 
 /// The Unix socket server: accepts connections and gives each its RPC pipeline.
 enum SocketServer {
+    /// Binds (or adopts) the listening socket and serves it; returns once it is served.
+    /// Blocks: call it from outside the event loops (start-up, on the main thread).
     static func start(
         _ source: ListenSource, group: any EventLoopGroup, dispatcher: Dispatcher,
         registry: ConnectionRegistry, logger: Logger
-    ) async throws -> any Channel {
+    ) throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            // Each readable connection gets at most this many socket reads per event-loop turn, so
+            // a connection flooding the daemon cannot take a loop's turn from the others.
+            .childChannelOption(.maxMessagesPerRead, value: 4)
             // Without it a client that shuts down its write side gets no replies.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
@@ -59,12 +65,14 @@ enum SocketServer {
             }
         switch source {
         case .inherited(let fd):
-            return try await bootstrap.withBoundSocket(fd).get()
+            return try bootstrap.withBoundSocket(fd).wait()
         case .path(let path):
             try SocketPath.prepare(path)
-            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
-            try SocketPath.setMode(path)
-            return channel
+            // The socket file is born with its final mode: a chmod after bind would race with
+            // clients that connect (and chmod it themselves) as soon as it listens.
+            let previous = umask(SocketPath.creationMask)
+            defer { umask(previous) }
+            return try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).wait()
         }
     }
 }
