@@ -36,8 +36,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         precondition(batchMax >= 1, "batchMax must be >= 1")
         self.backend = backend
         self.batchMax = batchMax
-        let thread = Thread { [self] in run() }
-        thread.name = "creditd.writer"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation names the OS thread only for the current thread.
+            Thread.current.name = "creditd.writer"
+            run()
+        }
         thread.start()
     }
 
