@@ -61,7 +61,12 @@ final class FakeBackend: Backend {
         }
     }
 
-    func write(_ calls: [Call]) -> [Result<Data, WireError>] {
+    func prepare(_ call: Call) throws(WireError) -> PreparedWrite {
+        PreparedWrite(call: call, operation: nil)
+    }
+
+    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+        let calls = writes.map(\.call)
         var events: [PublishedEvent] = []
         let results = state.withLock { state in
             state.writeBatches += 1

@@ -98,28 +98,21 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         _ = stopped.wait(timeout: .now() + .seconds(timeoutSeconds))
     }
 
-    /// One transaction for the whole batch, a savepoint per call; params that do not decode fail
-    /// alone without entering the transaction. Runs on the single writer's thread.
-    func write(_ calls: [Call]) -> [Result<Data, WireError>] {
-        var results = [Result<Data, WireError>?](repeating: nil, count: calls.count)
-        var operations: [LedgerOperation<RawResult>] = []
-        var positions: [Int] = []
-        for (index, call) in calls.enumerated() {
-            do {
-                operations.append(try WriteMethods.operation(for: call))
-                positions.append(index)
-            } catch {
-                results[index] = .failure(error)
-            }
+    /// Decodes the params into the ledger operation (JSON decoding, and the canonical params text
+    /// of an idempotency key): work done on the connection's event loop, not the single writer.
+    func prepare(_ call: Call) throws(WireError) -> PreparedWrite {
+        PreparedWrite(call: call, operation: try WriteMethods.operation(for: call))
+    }
+
+    /// One transaction for the whole batch, a savepoint per call. Runs on the single writer's thread.
+    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+        let operations = writes.map { write in
+            guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }
+            return operation
         }
-        if !operations.isEmpty {
-            let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
-            for (position, outcome) in zip(positions, outcomes) {
-                results[position] = outcome.map(\.json).mapError(\.wire)
-            }
-        }
+        let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
         refreshStatus()
-        return results.map { $0! }
+        return outcomes.map { $0.map(\.json).mapError(\.wire) }
     }
 
     private func daemonStatus() throws(WireError) -> DaemonStatus {

@@ -19,7 +19,7 @@ protocol WriteOrigin: AnyObject, Sendable {
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Submission {
         let origin: any WriteOrigin
-        var calls: ArraySlice<Call>
+        var calls: ArraySlice<PreparedWrite>
     }
 
     private let backend: any Backend
@@ -46,7 +46,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Queues `calls` (in order) on behalf of `origin`; their outcomes come back through
     /// `origin.deliver`, in order, possibly split over consecutive transactions.
-    func submit(_ calls: [Call], from origin: any WriteOrigin) {
+    func submit(_ calls: [PreparedWrite], from origin: any WriteOrigin) {
         guard !calls.isEmpty else { return }
         condition.lock()
         queue.append(Submission(origin: origin, calls: calls[...]))

@@ -50,7 +50,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var waitingLines = CircularBuffer<LineFrame>()
     private var waitingBytes = 0
     /// Writes handled in this read pass, submitted to the writer at its end.
-    private var unsubmitted: [Call] = []
+    private var unsubmitted: [PreparedWrite] = []
     /// Where each queued write's outcome goes, in the order the writer returns them.
     private var writeSlots = CircularBuffer<CallSlot>()
     private var writesQueued = 0
@@ -202,7 +202,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             case .reply(let reply):
                 replies.finish(sequence, index: index, reply: reply)
             case .write(let id, let call):
-                unsubmitted.append(call)
+                do {
+                    unsubmitted.append(try dispatcher.backend.prepare(call))
+                } catch {
+                    // Params that do not decode fail alone, without reaching the writer.
+                    replies.finish(sequence, index: index, reply: Dispatcher.reply(id: id, .failure(error)))
+                    continue
+                }
                 writeSlots.append(CallSlot(sequence: sequence, index: index, id: id))
                 writesQueued += 1
             case .read(let id, let call):
