@@ -39,6 +39,7 @@ enum WireCoding {
     static func encode<R: Encodable>(_ value: R) throws(WireError) -> Data {
         // The result of every booking write, on the single writer: written by hand.
         if let booking = value as? Booking { return encode(booking: booking) }
+        if let balance = value as? Balance { return encode(balance: balance) }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .withoutEscapingSlashes
@@ -91,6 +92,41 @@ enum WireCoding {
             json.bool(dryRun)
         }
         json.raw("}")
+        return json.data
+    }
+
+    /// A balance exactly as `encode` would write it with `JSONEncoder` (a scope's absent next
+    /// expiry is written as null, as `ScopeBalance.encode(to:)` does), without it: `balance.get`
+    /// is the most frequent read, and `JSONEncoder` was a fifth of its cost.
+    static func encode(balance: Balance) -> Data {
+        var json = JSONText(escapesSlashes: false)
+        json.raw(#"{"client":"#)
+        json.string(balance.client)
+        json.raw(#","total":"#)
+        json.int(balance.total)
+        json.raw(#","debt":"#)
+        json.int(balance.debt)
+        json.raw(#","by_session_type":["#)
+        for (index, scope) in balance.bySessionType.enumerated() {
+            json.raw(index == 0 ? #"{"session_type":"# : #",{"session_type":"#)
+            json.string(scope.sessionType)
+            json.raw(#","archived":"#)
+            json.bool(scope.archived)
+            json.raw(#","credits":"#)
+            json.int(scope.credits)
+            json.raw(#","next_expiry":"#)
+            if let next = scope.nextExpiry {
+                json.raw(#"{"at":"#)
+                json.string(next.at.description)
+                json.raw(#","credits":"#)
+                json.int(next.credits)
+                json.raw("}")
+            } else {
+                json.null()
+            }
+            json.raw("}")
+        }
+        json.raw("]}")
         return json.data
     }
 
