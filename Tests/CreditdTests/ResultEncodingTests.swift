@@ -64,6 +64,33 @@ import Testing
         }
     }
 
+    @Test func idsAndErrorsMatchJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let texts = ["", "a/b", "q\"b\\s", "é🎉", "ctl\u{1}\n\t", "x", String(repeating: "long ", count: 50)]
+        let ids: [JSONValue] = [.null, .bool(true), .bool(false), .int(0), .int(-7), .int(.max), .int(.min), .double(1.5)]
+            + texts.map(JSONValue.string)
+        for id in ids {
+            // Then a reply's id is written exactly as JSONEncoder writes it
+            #expect(id.encoded() == (try encoder.encode(id)), "\(id)")
+        }
+        for message in texts {
+            for details in [[:], ["limit": DetailValue.int(256)], ["method": .string(message), "param": .string("id")]] {
+                let error = RPCError(code: -32602, reason: .invalidParams, message, details: details)
+                var data: [String: JSONValue] = ["reason": .string("invalid_params")]
+                for (key, value) in details {
+                    switch value {
+                    case .int(let number): data[key] = .int(number)
+                    case .string(let text): data[key] = .string(text)
+                    }
+                }
+                let expected: JSONValue = .object(["code": .int(-32602), "message": .string(message), "data": .object(data)])
+                // And an error object carries the same members and values as the JSONEncoder form
+                #expect(try JSONValue.decode(error.encoded()) == expected, "\(String(decoding: error.encoded(), as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func timestampTextMatchesTheGeneralForm() {
         var state: UInt64 = 11
         func next() -> UInt64 {

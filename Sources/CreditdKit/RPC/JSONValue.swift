@@ -1,3 +1,4 @@
+import CreditProtocol
 import Foundation
 
 /// A JSON document as a value, used for the JSON-RPC envelope.
@@ -40,8 +41,19 @@ indirect enum JSONValue: Codable, Sendable, Equatable {
 
     /// The JSON text of the value.
     func encoded() -> Data {
-        // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
-        (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
+        // Every reply carries its request's id: the scalars are written directly, exactly as
+        // `JSONEncoder` writes them (ResultEncodingTests); doubles and containers go through it.
+        var json = JSONText(escapesSlashes: false, capacity: 16)
+        switch self {
+        case .null: json.null()
+        case .bool(let value): json.bool(value)
+        case .int(let value): json.int(value)
+        case .string(let value): json.string(value)
+        case .double, .array, .object:
+            // Encoding cannot fail except for non-finite doubles, which JSON cannot carry anyway.
+            return (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
+        }
+        return json.data
     }
 
     private static let encoder: JSONEncoder = {

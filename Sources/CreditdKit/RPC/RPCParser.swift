@@ -42,7 +42,8 @@ enum RPCParser {
         var line = bytes[...]
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
-        guard String(validating: line, as: UTF8.self) != nil else {
+        // ASCII (nearly every line) is valid UTF-8 without building a String to find out.
+        guard line.allSatisfy({ $0 < 0x80 }) || String(validating: line, as: UTF8.self) != nil else {
             return .failure(.parseError("request is not valid UTF-8"))
         }
         // The common case, one plain call object, without building a JSONValue tree.
@@ -53,6 +54,13 @@ enum RPCParser {
     /// The general path: any line, valid or not, decoded into a `JSONValue` and validated.
     /// The caller has handled blank lines and invalid UTF-8.
     static func parseGeneral(_ line: ArraySlice<UInt8>) -> RPCLine {
+        // A JSON text can only start with one of a few bytes: a long line of anything else (junk,
+        // a flood of it) is refused without scanning or decoding it. A BOM or a NUL (which the
+        // decoder may read as another encoding) still takes the full path.
+        if let first = line.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }),
+           !Self.mayStartJSON(first) {
+            return .failure(.parseError("request is not valid JSON"))
+        }
         // Bound the nesting before the recursive decoder runs (see JSONDepth).
         if JSONDepth.exceeds(line, limit: Limits.jsonDepthMax) {
             return .failure(.requestLimit(
@@ -81,6 +89,16 @@ enum RPCParser {
             return .single(item(value))
         default:
             return .failure(.invalidRequest("request must be an object or an array"))
+        }
+    }
+
+    private static func mayStartJSON(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"), 0xEF, 0x00:
+            return true
+        default:
+            return false
         }
     }
 
