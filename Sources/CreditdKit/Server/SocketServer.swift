@@ -1,4 +1,5 @@
 import CreditProtocol
+import Dispatch
 import Glibc
 import Logging
 import NIOCore
@@ -16,15 +17,32 @@ enum ListenSource: Sendable, Equatable {
 /// The open connections, so shutdown can drain them.
 final class ConnectionRegistry: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// Where freed memory is handed back to the system (off the event loops).
+    private let trimQueue = DispatchQueue(label: "creditd.trim")
 
     func add(_ channel: any Channel) {
         channels.withLock { $0[ObjectIdentifier(channel)] = channel }
         channel.closeFuture.whenComplete { _ in
-            _ = self.channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            let left = self.channels.withLock { channels in
+                _ = channels.removeValue(forKey: ObjectIdentifier(channel))
+                return channels.count
+            }
+            // The last client gone: give back what a burst of connections (a flood of long lines,
+            // big replies) left in malloc's free lists, so an idle daemon's RSS returns to its size
+            // at start-up instead of staying at its peak. Not on a timer: idle means no wakeups.
+            if left == 0 { self.trimQueue.async { Self.returnFreeMemory() } }
         }
     }
 
     var count: Int { channels.withLock { $0.count } }
+
+    /// glibc's `malloc_trim(0)`, which the Glibc module does not export (found with dlsym, so a
+    /// libc without it is simply skipped).
+    private static func returnFreeMemory() {
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    }
 
     /// Closes every connection at once, in flight or not.
     func closeAll() {
