@@ -37,11 +37,19 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.backend = backend
         self.batchMax = batchMax
         let thread = Thread { [self] in
-            // Named from inside: on Linux, Foundation names the OS thread only for the current thread.
-            Thread.current.name = "creditd.writer"
+            Self.nameCurrentThread("creditd.writer")
             run()
         }
         thread.start()
+    }
+
+    /// Names the calling thread for `/proc/PID/task/*/comm`, top and perf. `pthread_setname_np` is
+    /// not exported by the Glibc module, and Foundation's `Thread.name` races with `start()` on
+    /// Linux (it only applies once the new thread's handle is stored).
+    private static func nameCurrentThread(_ name: String) {
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+        guard let symbol = dlsym(nil, "pthread_setname_np") else { return }
+        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), name)
     }
 
     /// Queues `calls` (in order) on behalf of `origin`; their outcomes come back through
