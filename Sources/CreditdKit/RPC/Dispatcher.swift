@@ -27,8 +27,8 @@ enum CallStep {
 /// Serial `DispatchQueue`s run on libdispatch's overcommit pool. Anything on a *non*-overcommit
 /// queue (`Task`, `async`/`await` continuations, `.global()`, `.concurrent` queues) starts
 /// libdispatch's worker-pool monitor on Linux, a 1 Hz timer that is never cancelled and would
-/// wake an idle daemon ten times in ten seconds (issue 3 wants zero). `scripts/idle-probe.sh`
-/// checks it.
+/// wake an idle daemon ten times in ten seconds (issue 3 wants zero). `scripts/bench-scheduler.sh
+/// --only idle` checks it.
 final class Dispatcher: Sendable {
     let backend: any Backend
     let writer: GroupCommitWriter

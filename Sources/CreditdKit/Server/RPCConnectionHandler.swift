@@ -244,7 +244,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The writer's outcomes for this connection's oldest queued writes (on the event loop).
-    fileprivate func writesFinished(_ outcomes: [Result<Data, WireError>]) {
+    func writesFinished(_ outcomes: [Result<Data, WireError>]) {
         guard !closed else { return }
         for outcome in outcomes {
             guard let slot = writeSlots.popFirst() else { break }
@@ -394,20 +394,5 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let created = ConnectionOutlet(channel: context!.channel)
         outlet = created
         return created
-    }
-}
-
-/// The writer's handle on one connection: outcomes hop to the connection's event loop.
-private final class ConnectionWrites: WriteOrigin {
-    private let handler: NIOLoopBound<RPCConnectionHandler>
-    private let eventLoop: any EventLoop
-
-    init(handler: NIOLoopBound<RPCConnectionHandler>, eventLoop: any EventLoop) {
-        self.handler = handler
-        self.eventLoop = eventLoop
-    }
-
-    func deliver(_ outcomes: [Result<Data, WireError>]) {
-        eventLoop.execute { [handler] in handler.value.writesFinished(outcomes) }
     }
 }
