@@ -9,6 +9,9 @@
 # The two alternate for BENCH_ROUNDS rounds (other load on the machine comes and goes) and
 # the medians are compared.
 #
+# creditd's CPU time per write (user + system from /proc/PID/stat over the measured seconds) is
+# printed too: on a shared machine it moves much less than the rate.
+#
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WINDOW (32 requests in flight
 # per connection), BENCH_ROUNDS (3), BENCH_PERF=1 to record a perf profile of creditd during
 # round 1, BENCH_DIR (a fresh directory under /var/tmp) for the databases, sockets and AOF.
@@ -59,8 +62,22 @@ run_creditd() {
         perf_pid=$!
     fi
     .build/release/creditbench --socket "$work/creditd.sock" --connections "$connections" --seconds "$seconds" \
-        --warmup 2 --window "$window" >"$work/creditbench.$round.out"
+        --warmup 2 --window "$window" >"$work/creditbench.$round.out" &
+    local bench=$!
+    # creditd's CPU time (user + system) over the measured seconds, after the 2 s warm-up.
+    sleep 2
+    local cpu0 cpu1
+    cpu0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    sleep "$seconds"
+    cpu1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    wait "$bench"
     sed 's/^/  /' "$work/creditbench.$round.out" >&2
+    local rate
+    rate=$(sed -n 's/^RESULT writes_per_s=\([0-9]*\).*/\1/p' "$work/creditbench.$round.out")
+    awk -v c0="$cpu0" -v c1="$cpu1" -v hz="$(getconf CLK_TCK)" -v r="$rate" -v s="$seconds" \
+        'BEGIN { if (r > 0) printf "%.1f\n", (c1 - c0) / hz * 1e6 / (r * s) }' >"$work/cpu.$round"
+    echo "  creditd CPU per write: $(cat "$work/cpu.$round") us ($(awk -v c0="$cpu0" -v c1="$cpu1" -v hz="$(getconf CLK_TCK)" \
+        -v s="$seconds" 'BEGIN { printf "%.0f", (c1 - c0) / hz / s * 100 }') % of one core)" >&2
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" || true
         perf report -i "$work/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio -g none \
@@ -106,6 +123,7 @@ redis_rate=$(printf '%s\n' "${redis_rates[@]}" | median)
 
 echo "== result (median of $rounds rounds)"
 echo "creditd durable writes/s (booking.create or booking.cancel): $creditd_rate"
+echo "creditd CPU per write (user + system, median):                $(cat "$work"/cpu.* | median) us"
 echo "redis INCR/s (appendfsync always):                           $redis_rate"
 awk -v c="$creditd_rate" -v r="$redis_rate" 'BEGIN { if (r > 0) printf "ratio creditd/redis: %.2fx\n", c / r }'
 echo "files: $work"

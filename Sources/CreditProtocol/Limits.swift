@@ -10,6 +10,11 @@ public enum Limits {
     public static let jsonDepthMax = 32
     /// Most requests in flight on one connection before reading pauses.
     public static let inFlightPerConnectionMax = 128
+    /// Most bytes one connection may hold in the daemon (lines read but not yet handled, and
+    /// finished replies waiting behind an unfinished one) before reading it pauses.
+    public static let connectionBufferedBytesMax = 1 << 20
+    /// A connection paused at `connectionBufferedBytesMax` is read again once it holds at most this.
+    public static let connectionBufferedBytesResume = 256 << 10
     /// Most mutating requests applied in one group-commit transaction.
     public static let groupCommitMax = 256
     /// Longest identifier (client, session type, booking, package, plan, membership, purchase).

@@ -1,5 +1,6 @@
 import CreditProtocol
 import Foundation
+import Store
 
 /// Who is calling, from SO_PEERCRED, and what their role allows.
 struct Caller: Sendable {
@@ -36,11 +37,31 @@ struct Call: Sendable {
     }
 }
 
-/// The ledger side of the daemon. Implemented later in creditd by binding Store's Ledger.
+/// A mutating call made ready for the writer on its connection's event loop: params decoded,
+/// so the single writer only runs the transaction.
+struct PreparedWrite: Sendable {
+    let call: Call
+    /// The ledger operation (`LedgerBackend`); nil for `FakeBackend`, which works from `call`.
+    let operation: LedgerOperation<RawResult>?
+}
+
+/// The ledger side of the daemon: Store's Ledger (`LedgerBackend`) or the test double (`FakeBackend`).
+///
+/// Everything is synchronous and runs on the caller's thread: reads on a connection's event loop
+/// (or on the slow-read queue when `isSlow`), writes on the single writer thread. Nothing here may
+/// use Swift concurrency or a non-overcommit Dispatch queue (see `Dispatcher`).
 protocol Backend: Sendable {
-    /// A read-only call, run concurrently with writes (WAL readers). Returns the JSON of `result`.
-    func read(_ call: Call) async throws(WireError) -> Data
+    /// A read-only call, run alongside writes (WAL readers). Returns the JSON of `result`.
+    func read(_ call: Call) throws(WireError) -> Data
+    /// Whether a read may take long enough to stall a connection's event loop (verify, backup,
+    /// clock moves, summaries): it then runs on the daemon's slow-read queue instead.
+    func isSlow(_ call: Call) -> Bool
+    /// Decodes a mutating call's params; a failure is the call's reply, and it never reaches the writer.
+    func prepare(_ call: Call) throws(WireError) -> PreparedWrite
     /// Mutating calls applied in ONE transaction, each in its own savepoint; one outcome per call, same order.
     /// A failing call does not affect the others. Durable (fsynced) when this returns.
-    func write(_ calls: [Call]) async -> [Result<Data, WireError>]
+    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>]
+    /// Shutdown, after the last write: stops background work (the scheduler), waiting for a
+    /// transaction in progress to commit, but never longer than `timeoutSeconds`.
+    func stop(timeoutSeconds: Int)
 }

@@ -6,8 +6,9 @@ import Synchronization
 /// ledger exists. Selected with the hidden `--fake-backend` flag; never durable.
 ///
 /// Supports `daemon.status`, `client.create|get|list`, `credit.issue` (publishes `issued`
-/// events) and `balance.get`. Any read takes an optional `fake_delay_ms` param so tests can
-/// make later requests finish first. Everything else is `unavailable`.
+/// events) and `balance.get`. Any read takes an optional `fake_delay_ms` param: such a read is
+/// slow (it sleeps on the slow-read queue), so tests can make later requests finish first.
+/// Everything else is `unavailable`.
 final class FakeBackend: Backend {
     private struct State {
         var clients: [String: [String: JSONValue]] = [:]
@@ -26,11 +27,16 @@ final class FakeBackend: Backend {
         self.version = version
     }
 
-    func read(_ call: Call) async throws(WireError) -> Data {
+    func isSlow(_ call: Call) -> Bool {
+        Self.delayMs(call) > 0
+    }
+
+    func stop(timeoutSeconds: Int) {}
+
+    func read(_ call: Call) throws(WireError) -> Data {
         let params = try Self.object(call.params)
-        if case .int(let delay)? = params["fake_delay_ms"], delay > 0 {
-            try? await Task.sleep(for: .milliseconds(min(delay, 10_000)))
-        }
+        let delay = Self.delayMs(call)
+        if delay > 0 { usleep(useconds_t(min(delay, 10_000)) * 1000) }
         switch call.method {
         case .daemonStatus:
             let (batches, calls) = state.withLock { ($0.writeBatches, $0.writeCalls) }
@@ -55,7 +61,12 @@ final class FakeBackend: Backend {
         }
     }
 
-    func write(_ calls: [Call]) async -> [Result<Data, WireError>] {
+    func prepare(_ call: Call) throws(WireError) -> PreparedWrite {
+        PreparedWrite(call: call, operation: nil)
+    }
+
+    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+        let calls = writes.map(\.call)
         var events: [PublishedEvent] = []
         let results = state.withLock { state in
             state.writeBatches += 1
@@ -99,6 +110,15 @@ final class FakeBackend: Backend {
         default:
             throw WireError(.unavailable, "\(call.method.rawValue) is not implemented by the fake backend")
         }
+    }
+
+    /// The `fake_delay_ms` param, 0 when absent. A quick check of the raw params first: most
+    /// calls have none, and decoding every read's params twice would be wasted work.
+    private static func delayMs(_ call: Call) -> Int64 {
+        guard call.params.count > 15, call.params.range(of: Data("fake_delay_ms".utf8)) != nil,
+              case .object(let params)? = try? JSONValue.decode(call.params),
+              case .int(let delay)? = params["fake_delay_ms"] else { return 0 }
+        return delay
     }
 
     private static func object(_ params: Data) throws(WireError) -> [String: JSONValue] {

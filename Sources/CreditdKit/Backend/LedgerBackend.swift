@@ -12,8 +12,6 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     let clock: any Clock
     let manualClock: ManualClock?
     let schedulerQueue = DispatchQueue(label: "creditd.scheduler")
-    private let readQueue = DispatchQueue(label: "creditd.reads", attributes: .concurrent)
-    private let writeQueue = DispatchQueue(label: "creditd.writer")
     private let timer: DeadlineTimer
     private let backupDirectory: String
     private let connections: @Sendable () -> Int
@@ -69,16 +67,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         refreshStatus()
     }
 
-    func read(_ call: Call) async throws(WireError) -> Data {
-        let result: Result<Data, WireError> = await withCheckedContinuation { continuation in
-            readQueue.async { [self] in
-                continuation.resume(returning: Result { () throws(WireError) -> Data in try readNow(call) })
-            }
-        }
-        return try result.get()
-    }
-
-    private func readNow(_ call: Call) throws(WireError) -> Data {
+    func read(_ call: Call) throws(WireError) -> Data {
         switch call.method {
         case .daemonStatus:
             _ = try WireCoding.decode(EmptyParams.self, call)
@@ -89,34 +78,41 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
     }
 
-    func write(_ calls: [Call]) async -> [Result<Data, WireError>] {
-        await withCheckedContinuation { continuation in
-            writeQueue.async { [self] in continuation.resume(returning: writeNow(calls)) }
+    func isSlow(_ call: Call) -> Bool {
+        switch call.method {
+        // A scan of the whole ledger, a copy of the database, a catch-up of every deadline a
+        // clock move makes due, an aggregate over a period: milliseconds to minutes.
+        case .daemonVerify, .daemonBackup, .clockSet, .clockAdvance, .usageSummary: return true
+        default: return false
         }
     }
 
-    /// One transaction for the whole batch, a savepoint per call; params that do not decode fail
-    /// alone without entering the transaction.
-    private func writeNow(_ calls: [Call]) -> [Result<Data, WireError>] {
-        var results = [Result<Data, WireError>?](repeating: nil, count: calls.count)
-        var operations: [LedgerOperation<RawResult>] = []
-        var positions: [Int] = []
-        for (index, call) in calls.enumerated() {
-            do {
-                operations.append(try WriteMethods.operation(for: call))
-                positions.append(index)
-            } catch {
-                results[index] = .failure(error)
-            }
+    /// Stops the scheduler's timer, letting a tick in progress commit; gives up after
+    /// `timeoutSeconds` (a hung scheduler queue must not hold the shutdown forever).
+    func stop(timeoutSeconds: Int) {
+        let stopped = DispatchSemaphore(value: 0)
+        schedulerQueue.async { [timer] in
+            timer.stop()
+            stopped.signal()
         }
-        if !operations.isEmpty {
-            let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
-            for (position, outcome) in zip(positions, outcomes) {
-                results[position] = outcome.map(\.json).mapError(\.wire)
-            }
+        _ = stopped.wait(timeout: .now() + .seconds(timeoutSeconds))
+    }
+
+    /// Decodes the params into the ledger operation (JSON decoding, and the canonical params text
+    /// of an idempotency key): work done on the connection's event loop, not the single writer.
+    func prepare(_ call: Call) throws(WireError) -> PreparedWrite {
+        PreparedWrite(call: call, operation: try WriteMethods.operation(for: call))
+    }
+
+    /// One transaction for the whole batch, a savepoint per call. Runs on the single writer's thread.
+    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+        let operations = writes.map { write in
+            guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }
+            return operation
         }
+        let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
         refreshStatus()
-        return results.map { $0! }
+        return outcomes.map { $0.map(\.json).mapError(\.wire) }
     }
 
     private func daemonStatus() throws(WireError) -> DaemonStatus {

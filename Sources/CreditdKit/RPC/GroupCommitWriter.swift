@@ -1,80 +1,140 @@
 import CreditProtocol
 import Foundation
-import Synchronization
 
-/// The single writer: mutating calls from every connection queue here, and whatever is
-/// queued (up to `Limits.groupCommitMax`) goes to `Backend.write` as one transaction.
+/// Where a connection's writes come from and where their outcomes go.
+protocol WriteOrigin: AnyObject, Sendable {
+    /// The outcomes of this origin's calls in one transaction, in the order they were submitted.
+    /// Called on the writer thread once per transaction: must hand off at once, never block.
+    func deliver(_ outcomes: [Result<Data, WireError>])
+}
+
+/// The single writer: mutating calls from every connection queue here, and one dedicated thread
+/// applies whatever is queued (up to `Limits.groupCommitMax` calls) with `Backend.write` as one
+/// transaction, then hands each connection its outcomes in one delivery.
 ///
-/// While one transaction commits, new calls pile up and form the next group, so the cost of
-/// an fsync is shared by everyone who arrived during the previous one.
-final class GroupCommitWriter: Sendable {
-    private struct Pending: Sendable {
-        let call: Call
-        let ticket: WriteTicket
-    }
-
-    private struct State: Sendable {
-        var queue: [Pending] = []
-        var draining = false
-        var transactions: UInt64 = 0
-        var calls: UInt64 = 0
+/// While one transaction commits, new calls pile up and form the next group, so the cost of an
+/// fsync is shared by everyone who arrived during the previous one. The thread is a plain
+/// thread waiting on a condition variable: idle, it makes no wakeups, and it never touches a
+/// Dispatch worker pool (see `Dispatcher` for why that matters).
+final class GroupCommitWriter: @unchecked Sendable {
+    private struct Submission {
+        let origin: any WriteOrigin
+        var calls: ArraySlice<PreparedWrite>
     }
 
     private let backend: any Backend
     private let batchMax: Int
-    private let state = Mutex(State())
+    /// Guards every field below.
+    private let condition = NSCondition()
+    private var queue: [Submission] = []
+    private var queueStart = 0
+    private var writerWaiting = false
+    private var transactions: UInt64 = 0
+    private var appliedCalls: UInt64 = 0
 
     init(backend: any Backend, batchMax: Int = Limits.groupCommitMax) {
+        precondition(batchMax >= 1, "batchMax must be >= 1")
         self.backend = backend
         self.batchMax = batchMax
-    }
-
-    /// Queues one mutating call; calls are applied in the order they were enqueued.
-    func enqueue(_ call: Call) -> WriteTicket {
-        let ticket = WriteTicket()
-        let startDrain = state.withLock { state -> Bool in
-            state.queue.append(Pending(call: call, ticket: ticket))
-            if state.draining { return false }
-            state.draining = true
-            return true
+        let thread = Thread { [self] in
+            Self.nameCurrentThread("creditd.writer")
+            run()
         }
-        if startDrain { Task { await self.drain() } }
-        return ticket
+        thread.start()
     }
 
-    /// Queues one mutating call and returns its outcome once its transaction is durable.
-    func submit(_ call: Call) async -> Result<Data, WireError> {
-        await enqueue(call).value
+    /// Names the calling thread for `/proc/PID/task/*/comm`, top and perf. `pthread_setname_np` is
+    /// not exported by the Glibc module, and Foundation's `Thread.name` races with `start()` on
+    /// Linux (it only applies once the new thread's handle is stored).
+    private static func nameCurrentThread(_ name: String) {
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+        guard let symbol = dlsym(nil, "pthread_setname_np") else { return }
+        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), name)
     }
 
-    /// Transactions committed and calls applied so far, for `daemon.status`.
+    /// Queues `calls` (in order) on behalf of `origin`; their outcomes come back through
+    /// `origin.deliver`, in order, possibly split over consecutive transactions.
+    func submit(_ calls: [PreparedWrite], from origin: any WriteOrigin) {
+        guard !calls.isEmpty else { return }
+        condition.lock()
+        queue.append(Submission(origin: origin, calls: calls[...]))
+        let wake = writerWaiting
+        condition.unlock()
+        if wake { condition.signal() }
+    }
+
+    /// Transactions committed and calls applied so far.
     var statistics: (transactions: UInt64, calls: UInt64) {
-        state.withLock { ($0.transactions, $0.calls) }
+        condition.lock()
+        defer { condition.unlock() }
+        return (transactions, appliedCalls)
     }
 
-    private func drain() async {
+    private func run() {
         while true {
-            let batch = state.withLock { state -> [Pending] in
-                guard !state.queue.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let count = min(batchMax, state.queue.count)
-                let batch = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                state.transactions += 1
-                state.calls += UInt64(count)
-                return batch
+            let batch = nextBatch()
+            let outcomes = backend.write(batch.flatMap(\.calls))
+            deliver(outcomes, to: batch)
+        }
+    }
+
+    /// Waits for queued calls, then takes up to `batchMax` of them in submission order.
+    private func nextBatch() -> [Submission] {
+        condition.lock()
+        defer { condition.unlock() }
+        while queueStart == queue.count {
+            writerWaiting = true
+            condition.wait()
+            writerWaiting = false
+        }
+        var batch: [Submission] = []
+        var room = batchMax
+        while room > 0, queueStart < queue.count {
+            var head = queue[queueStart]
+            if head.calls.count <= room {
+                room -= head.calls.count
+                batch.append(head)
+                queueStart += 1
+            } else {
+                batch.append(Submission(origin: head.origin, calls: head.calls.prefix(room)))
+                head.calls = head.calls.dropFirst(room)
+                queue[queueStart] = head
+                room = 0
             }
-            if batch.isEmpty { return }
-            let results = await backend.write(batch.map(\.call))
-            for (index, pending) in batch.enumerated() {
+        }
+        // Compact now and then, so the queue's storage does not grow with the daemon's uptime.
+        if queueStart == queue.count {
+            queue.removeAll(keepingCapacity: queue.capacity <= 1024)
+            queueStart = 0
+        } else if queueStart > 1024 {
+            queue.removeFirst(queueStart)
+            queueStart = 0
+        }
+        transactions += 1
+        appliedCalls += UInt64(batchMax - room)
+        return batch
+    }
+
+    /// One delivery per origin, with its outcomes in submission order.
+    private func deliver(_ outcomes: [Result<Data, WireError>], to batch: [Submission]) {
+        var order: [ObjectIdentifier] = []
+        var grouped: [ObjectIdentifier: (origin: any WriteOrigin, outcomes: [Result<Data, WireError>])] = [:]
+        var position = 0
+        for submission in batch {
+            let key = ObjectIdentifier(submission.origin)
+            if grouped[key] == nil { order.append(key) }
+            var entry = grouped[key] ?? (submission.origin, [])
+            for _ in submission.calls {
                 // A backend that breaks the one-outcome-per-call contract must not hang callers.
-                let result = index < results.count
-                    ? results[index]
-                    : .failure(WireError(.internalError, "the ledger returned no outcome for this call"))
-                pending.ticket.fulfill(result)
+                entry.outcomes.append(position < outcomes.count
+                    ? outcomes[position]
+                    : .failure(WireError(.internalError, "the ledger returned no outcome for this call")))
+                position += 1
             }
+            grouped[key] = entry
+        }
+        for key in order {
+            if let entry = grouped[key] { entry.origin.deliver(entry.outcomes) }
         }
     }
 }

@@ -5,9 +5,7 @@ import Foundation
 ///
 /// Requests are decoded into this type (after `JSONDepth` has bounded the nesting, so the
 /// recursive decoder cannot run out of stack) and `params` is re-encoded for the backend.
-/// Not `indirect`: the recursive cases hold arrays and dictionaries, already on the heap, so a
-/// scalar (every request's id) needs no box of its own.
-enum JSONValue: Codable, Sendable, Equatable {
+indirect enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -43,18 +41,19 @@ enum JSONValue: Codable, Sendable, Equatable {
 
     /// The JSON text of the value.
     func encoded() -> Data {
-        // Every reply echoes its id: the scalars are written without the encoder (the same text).
+        // Every reply carries its request's id: the scalars are written directly, exactly as
+        // `JSONEncoder` writes them (ResultEncodingTests); doubles and containers go through it.
+        var json = JSONText(escapesSlashes: false, capacity: 16)
         switch self {
-        case .null: return Data("null".utf8)
-        case .int(let value): return Data(String(value).utf8)
-        case .string(let value):
-            var json = JSONText(escapesSlashes: false, capacity: value.utf8.count + 2)
-            json.string(value)
-            return json.data
-        default:
-            // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
+        case .null: json.null()
+        case .bool(let value): json.bool(value)
+        case .int(let value): json.int(value)
+        case .string(let value): json.string(value)
+        case .double, .array, .object:
+            // Encoding cannot fail except for non-finite doubles, which JSON cannot carry anyway.
             return (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
         }
+        return json.data
     }
 
     private static let encoder: JSONEncoder = {

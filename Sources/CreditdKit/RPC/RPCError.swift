@@ -49,18 +49,27 @@ struct RPCError: Error, Sendable, Equatable {
         RPCError(WireError(.permissionDenied, message))
     }
 
-    /// The error object as JSON.
+    /// The error object as JSON: `{"code":..,"message":..,"data":{"reason":..,<details>}}`, written
+    /// directly (every refused line of a garbage flood gets one); details in key order.
     func encoded() -> Data {
-        var data: [String: JSONValue] = ["reason": .string(reason.rawValue)]
-        for (key, value) in details where key != "reason" {
-            switch value {
-            case .int(let number): data[key] = .int(number)
-            case .string(let text): data[key] = .string(text)
+        var json = JSONText(escapesSlashes: false, capacity: 96 + message.utf8.count)
+        json.raw(#"{"code":"#)
+        json.int(Int64(code))
+        json.raw(#","message":"#)
+        json.string(message)
+        json.raw(#","data":{"reason":"#)
+        json.string(reason.rawValue)
+        for key in details.keys.sorted() where key != "reason" {
+            json.raw(",")
+            json.string(key)
+            json.raw(":")
+            switch details[key] {
+            case .int(let number)?: json.int(number)
+            case .string(let text)?: json.string(text)
+            case nil: json.null()
             }
         }
-        let object: JSONValue = .object([
-            "code": .int(Int64(code)), "message": .string(message), "data": .object(data),
-        ])
-        return object.encoded()
+        json.raw("}}")
+        return json.data
     }
 }

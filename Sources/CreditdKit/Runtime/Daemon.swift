@@ -40,6 +40,9 @@ final class Daemon: Sendable {
     /// moves to the scheduler's queue so that a stuck scheduler stops the pings.
     private let watchdog = Mutex<WatchdogTimer?>(nil)
     private let schedulerQueue = Mutex<DispatchQueue?>(nil)
+    private let backend = Mutex<(any Backend)?>(nil)
+    /// Signal handling (stop, reload) runs here, one at a time.
+    let controlQueue = DispatchQueue(label: "creditd.control")
 
     init(options: DaemonOptions, config: DaemonConfig, logger: Logger) {
         self.options = options
@@ -47,16 +50,18 @@ final class Daemon: Sendable {
         self.logger = logger
     }
 
-    /// Opens the backend, serves the socket, then tells systemd READY=1.
-    func start() async throws {
+    /// Opens the backend, serves the socket, then tells systemd READY=1. Blocks until served:
+    /// call it on the main thread, before `dispatchMain()`.
+    func start() throws {
         let current = config.current
         Systemd.status("opening the ledger")
         let backend = try makeBackend(current)
+        self.backend.withLock { $0 = backend }
         let dispatcher = Dispatcher(backend: backend, hub: hub, config: config)
         let inherited = Systemd.listeningSockets()
         let source: ListenSource = inherited.first.map { .inherited(fd: $0) } ?? .path(current.socketPath)
         if inherited.count > 1 { logger.warning("systemd passed \(inherited.count) sockets; serving only the first") }
-        let channel = try await SocketServer.start(source, group: group, dispatcher: dispatcher, registry: registry, logger: logger)
+        let channel = try SocketServer.start(source, group: group, dispatcher: dispatcher, registry: registry, logger: logger)
         let where_: String
         switch source {
         case .inherited(let fd): where_ = "socket fd \(fd) from systemd"
@@ -108,24 +113,28 @@ final class Daemon: Sendable {
         }
     }
 
-    /// SIGTERM: stop accepting, let every connection finish its in-flight requests, exit 0.
-    func shutdown() async {
+    /// SIGTERM: stop accepting, let every connection finish its in-flight requests (their writes
+    /// committed), stop the scheduler, exit 0. Runs on `controlQueue` and blocks it until then.
+    func shutdown() {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         logger.info("stopping: finishing in-flight requests")
         Systemd.stopping(status: "stopping: finishing \(registry.count) connections")
         watchdog.withLock { $0?.cancel() }
         let (channel, boundPath) = server.withLock { $0 }
-        try? await channel?.close()
+        try? channel?.close().wait()
         let loop = group.next()
         let drained = registry.drain(on: loop)
         // A client that never reads its replies must not hold the stop up forever.
         let deadline = loop.scheduleTask(in: .seconds(20)) { [registry] in registry.closeAll() }
-        try? await drained.get()
+        try? drained.wait()
         deadline.cancel()
+        backend.withLock { $0 }?.stop(timeoutSeconds: 5)
         if let boundPath { unlink(boundPath) }
-        try? await group.shutdownGracefully()
-        logger.info("stopped")
-        exit(0)
+        // The callback runs on our own serial queue (NIO's default would be `.global()`).
+        group.shutdownGracefully(queue: controlQueue) { [logger] _ in
+            logger.info("stopped")
+            exit(0)
+        }
     }
 
     /// Test only (SIGUSR2 with CREDITD_TEST_HANG=1): blocks the scheduler's queue forever,

@@ -48,14 +48,14 @@ package func launchDaemon(_ request: LaunchRequest) -> Int32 {
     }
     let daemon = Daemon(options: options, config: loaded, logger: logger)
     let signals = SignalHandlers.install(daemon: daemon, defaults: defaults)
-    Task {
-        do {
-            try await daemon.start()
-        } catch {
-            logger.error("cannot start: \(error)")
-            Systemd.status("failed to start: \(error)")
-            Glibc.exit(1)
-        }
+    // Start-up runs here on the main thread, blocking on NIO futures; no Swift concurrency
+    // anywhere (see `Dispatcher` for why an idle daemon must never touch it).
+    do {
+        try daemon.start()
+    } catch {
+        logger.error("cannot start: \(error)")
+        Systemd.status("failed to start: \(error)")
+        return 1
     }
     withExtendedLifetime(signals) { dispatchMain() }
 }

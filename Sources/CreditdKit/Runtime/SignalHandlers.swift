@@ -12,7 +12,7 @@ enum SignalHandlers {
 
     /// Installs the handlers; keep the returned sources alive for the daemon's lifetime.
     static func install(daemon: Daemon, defaults: ConfigDefaults) -> [any DispatchSourceSignal] {
-        let queue = DispatchQueue(label: "creditd.signals")
+        let queue = daemon.controlQueue
         // The default dispositions would kill the process before the source sees the signal.
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
@@ -24,7 +24,9 @@ enum SignalHandlers {
             source.resume()
             return source
         }
-        let stop: @Sendable () -> Void = { @Sendable in Task { await daemon.shutdown() } }
+        // The handlers run on `queue` (a serial queue, so libdispatch's overcommit pool); they are
+        // explicitly @Sendable so that they never inherit an actor isolation from a caller.
+        let stop: @Sendable () -> Void = { @Sendable in daemon.shutdown() }
         var sources = [
             source(SIGTERM, stop),
             source(SIGINT, stop),

@@ -6,7 +6,9 @@ import Synchronization
 /// A connection's side of event subscriptions: a bounded queue of notification lines.
 ///
 /// The queue is the lines handed to the channel and not yet written to the socket; when a
-/// subscriber stops reading it fills up and the hub disconnects it.
+/// subscriber stops reading it fills up and the hub disconnects it. `offer` runs on the writer's
+/// thread (the commit hook): `Channel.writeAndFlush` from there hops to the connection's event
+/// loop and never blocks.
 final class ConnectionOutlet: EventSink {
     private struct State {
         var queued = 0
@@ -14,11 +16,6 @@ final class ConnectionOutlet: EventSink {
         var closed = false
     }
 
-    /// The order in which the connection's requests are admitted.
-    let order = ConnectionOrder()
-    /// The caller as last decided for this connection's peer, and the config generation it was
-    /// decided under (see `Dispatcher.authenticate`).
-    let decidedCaller = Mutex<(generation: UInt64, peer: PeerIdentity, caller: Result<Caller, RPCError>)?>(nil)
     private let channel: any Channel
     private let queueMax: Int
     private let state = Mutex(State())

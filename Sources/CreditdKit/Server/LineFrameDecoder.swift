@@ -1,4 +1,5 @@
 import CreditProtocol
+import Glibc
 import NIOCore
 
 /// What the framer hands on: a complete line, or the fact that a line was too long.
@@ -29,10 +30,13 @@ struct LineFrameDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return .needMoreData
         }
-        let view = buffer.readableBytesView
-        let start = view.startIndex
-        if let newline = view[(start + scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - start
+        let readable = buffer.readableBytes
+        // memchr: long lines are scanned at memory speed, not byte by byte.
+        let newline: Int? = buffer.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress, readable > scanned else { return nil }
+            return memchr(base + scanned, 0x0A, readable - scanned).map { UnsafeRawPointer($0) - base }
+        }
+        if let length = newline {
             scanned = 0
             if length > maxLength { return refuse(context: context, buffer: &buffer) }
             let line = buffer.readBytes(length: length) ?? []
@@ -40,8 +44,8 @@ struct LineFrameDecoder: ByteToMessageDecoder {
             context.fireChannelRead(wrapInboundOut(.line(line)))
             return .continue
         }
-        scanned = view.count
-        if view.count > maxLength { return refuse(context: context, buffer: &buffer) }
+        scanned = readable
+        if readable > maxLength { return refuse(context: context, buffer: &buffer) }
         return .needMoreData
     }
 

@@ -6,178 +6,340 @@ import NIOCore
 /// Asks a connection to finish what it has in flight, then close (daemon shutdown).
 struct DrainConnection: Sendable {}
 
-/// One connection's ordered request pipeline.
+/// One connection's request pipeline, entirely on its event loop.
 ///
-/// Every line gets a slot in arrival order and is dispatched at once, so many requests run
-/// concurrently; replies leave strictly in slot order. With `inFlightMax` slots open, reads
-/// are held (the outbound `read` is not passed on) until replies drain.
+/// Each line is parsed, authenticated and checked where it is read. Reads run right there
+/// (slow ones on `Dispatcher.slowReads`), writes are queued for the single writer at the end of
+/// the read pass, and their outcomes come back in one `EventLoop.execute` per transaction. A
+/// read waits for the connection's earlier writes to be durable (read-your-writes), and replies
+/// leave strictly in request order (`ReplyOrder`).
+///
+/// Fair share and bounded memory: with `Limits.inFlightPerConnectionMax` lines in flight, or
+/// `Limits.connectionBufferedBytesMax` bytes held (lines read but not handled, finished replies
+/// not yet written), or the socket's send buffer full, the connection stops reading (the
+/// outbound `read` is not passed on) until it drains (`connectionBufferedBytesResume`). Nothing
+/// is dropped; the client just sees TCP-style backpressure.
 final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = LineFrame
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private struct Slot {
-        var done = false
-        var reply: Data?
-        var closeAfter = false
+    /// Where a call's reply goes: line `sequence`, element `index`, request `id`.
+    private struct CallSlot: Sendable {
+        let sequence: Int
+        let index: Int
+        let id: JSONValue?
+    }
+
+    private struct PendingRead {
+        let slot: CallSlot
+        let call: Call
+        /// The connection's writes that must be durable before it runs.
+        let afterWrites: Int
     }
 
     private let dispatcher: Dispatcher
     private let inFlightMax: Int
+    private let bufferedBytesMax: Int
+    private let bufferedBytesResume: Int
     private let logger: Logger
-    private var slots = CircularBuffer<Slot>()
-    /// Lines already read while the pipeline was full; dispatched as slots free up.
-    private var waitingLines = CircularBuffer<[UInt8]>()
-    /// Sequence number of `slots.first`.
-    private var headSequence = 0
-    private var readHeld = false
-    private var inputClosed = false
-    /// No more requests will be read: oversized line, or draining for shutdown.
-    private var stopping = false
-    private var draining = false
-    private var closing = false
-    /// A flush is queued on the event loop (see `scheduleFlush`).
-    private var flushScheduled = false
-    private var lastWrite: EventLoopFuture<Void>?
-    private var identity: Task<PeerIdentity?, Never>?
+    private var context: ChannelHandlerContext?
+
+    private var replies = ReplyOrder()
+    /// Lines read while the connection had no room (or before its peer was known).
+    private var waitingLines = CircularBuffer<LineFrame>()
+    private var waitingBytes = 0
+    /// Writes handled in this read pass, submitted to the writer at its end.
+    private var unsubmitted: [PreparedWrite] = []
+    /// Where each queued write's outcome goes, in the order the writer returns them.
+    private var writeSlots = CircularBuffer<CallSlot>()
+    private var writesQueued = 0
+    private var writesDone = 0
+    private var deferredReads = CircularBuffer<PendingRead>()
+    private var writeOrigin: ConnectionWrites?
+
+    private var identityKnown = false
+    private var peer: PeerIdentity?
+    /// The caller as decided for `peer` under config generation `generation`.
+    private var decided: (generation: UInt64, caller: Result<Caller, RPCError>)?
     private var outlet: ConnectionOutlet?
 
-    init(dispatcher: Dispatcher, inFlightMax: Int = Limits.inFlightPerConnectionMax, logger: Logger) {
+    private var readHeld = false
+    private var pausedForBytes = false
+    private var inputClosed = false
+    /// No more requests will be handled: oversized line, or draining for shutdown.
+    private var stopping = false
+    private var sawOversized = false
+    private var draining = false
+    private var closing = false
+    private var closed = false
+    private var needsFlush = false
+    private var lastWrite: EventLoopFuture<Void>?
+
+    init(dispatcher: Dispatcher, inFlightMax: Int = Limits.inFlightPerConnectionMax,
+         bufferedBytesMax: Int = Limits.connectionBufferedBytesMax,
+         bufferedBytesResume: Int = Limits.connectionBufferedBytesResume, logger: Logger) {
         self.dispatcher = dispatcher
         self.inFlightMax = inFlightMax
+        self.bufferedBytesMax = bufferedBytesMax
+        self.bufferedBytesResume = bufferedBytesResume
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        // Breaks the cycle with the writer's handle on this connection.
+        writeOrigin = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        outlet = ConnectionOutlet(channel: context.channel)
-        let logger = self.logger
-        // Credentials are read once, at connect, as the kernel recorded them; the name
-        // lookups may block on NSS, so they run off the event loop.
-        PeerCredentials.of(context.channel).assumeIsolated().whenComplete { result in
-            self.identity = Task.detached {
-                switch result {
-                case .success(let cred):
-                    let peer = PeerCredentials.identity(cred)
-                    logger.debug("connection", metadata: ["uid": "\(peer.uid)", "user": "\(peer.userName)", "pid": "\(peer.pid)"])
-                    return peer
-                case .failure(let error):
-                    logger.warning("cannot read peer credentials: \(error)")
-                    return nil
-                }
-            }
-        }
+        resolveIdentity(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        // Writes already read were accepted: they are applied even though nobody hears back.
+        submitWrites()
+        replies.removeAll()
+        waitingLines.removeAll()
+        waitingBytes = 0
+        deferredReads.removeAll()
+        writeSlots.removeAll()
         outlet?.close()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !stopping else { return }
-        switch unwrapInboundIn(data) {
+        let frame = unwrapInboundIn(data)
+        if case .oversized = frame { sawOversized = true }
+        if waitingLines.isEmpty, mayHandle {
+            handle(frame)
+            writeReadyReplies()
+        } else {
+            // One read can carry many lines; beyond the caps they wait, so the caps are exact.
+            waitingLines.append(frame)
+            if case .line(let bytes) = frame { waitingBytes += bytes.count }
+            updateBytePause()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        endPass()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mayRead {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        advance()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            advance()
+        } else if event is DrainConnection {
+            // Lines read but not handled were never executed: drop them, answer the rest.
+            stopping = true
+            draining = true
+            waitingLines.removeAll()
+            waitingBytes = 0
+            advance()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: - Handling lines
+
+    /// Room for one more line: its peer is known, and it is under every cap.
+    private var mayHandle: Bool {
+        identityKnown && !stopping && !closing && replies.count < inFlightMax && !pausedForBytes
+            && (context?.channel.isWritable ?? false)
+    }
+
+    /// Whether to read more from the socket.
+    private var mayRead: Bool { mayHandle && !sawOversized && waitingLines.isEmpty }
+
+    private func handle(_ frame: LineFrame) {
+        switch frame {
         case .line(let bytes):
-            // One read can carry many lines; beyond the cap they wait, so the cap is exact.
-            if slots.count >= inFlightMax || !waitingLines.isEmpty {
-                waitingLines.append(bytes)
-            } else {
-                dispatch(bytes, context: context)
-            }
+            handle(line: bytes)
         case .oversized:
-            // Lines before the oversized one were read in full: answer them first.
-            while let waiting = waitingLines.popFirst() { dispatch(waiting, context: context) }
             stopping = true
             let error = RPCError.requestLimit("request line longer than \(Limits.lineBytesMax) bytes", limit: Limits.lineBytesMax)
-            slots.append(Slot(done: true, reply: RPCReply.error(id: .null, error), closeAfter: true))
-            flushReady(context: context)
+            replies.append(reply: RPCReply.error(id: .null, error), closeAfter: true)
         }
     }
 
-    private func dispatch(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        guard let outlet else { return }
-        let sequence = headSequence + slots.count
-        slots.append(Slot())
-        logger.debug("dispatch", metadata: ["bytes": "\(bytes.count)", "in_flight": "\(slots.count)"])
-        let promise = context.eventLoop.makePromise(of: Data?.self)
-        let dispatcher = self.dispatcher
-        let identity = self.identity
-        promise.completeWithTask {
-            let peer = await identity?.value
-            return await dispatcher.handle(line: bytes, sequence: sequence, peer: peer, outlet: outlet)
-        }
-        promise.futureResult.assumeIsolated().whenComplete { result in
-            let reply: Data?
-            switch result {
-            case .success(let data): reply = data
-            case .failure: reply = RPCReply.error(id: .null, RPCError(WireError(.internalError, "request failed")))
+    private func handle(line: [UInt8]) {
+        let parsed = RPCParser.parse(line)
+        guard let steps = dispatcher.steps(for: parsed, caller: caller()) else { return }
+        var isBatch = false
+        if case .batch = parsed { isBatch = true }
+        let sequence = replies.open(calls: steps.count, isBatch: isBatch)
+        logger.debug("dispatch", metadata: ["bytes": "\(line.count)", "in_flight": "\(replies.count)"])
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case .reply(let reply):
+                replies.finish(sequence, index: index, reply: reply)
+            case .write(let id, let call):
+                do {
+                    unsubmitted.append(try dispatcher.backend.prepare(call))
+                } catch {
+                    // Params that do not decode fail alone, without reaching the writer.
+                    replies.finish(sequence, index: index, reply: Dispatcher.reply(id: id, .failure(error)))
+                    continue
+                }
+                writeSlots.append(CallSlot(sequence: sequence, index: index, id: id))
+                writesQueued += 1
+            case .read(let id, let call):
+                let read = PendingRead(slot: CallSlot(sequence: sequence, index: index, id: id), call: call,
+                                       afterWrites: writesQueued)
+                if writesDone >= writesQueued { run(read) } else { deferredReads.append(read) }
+            case .subscribe(let id, let call):
+                replies.finish(sequence, index: index, reply: dispatcher.subscribe(id: id, call, outlet: subscriptionOutlet()))
             }
-            self.complete(sequence, reply: reply, context: context)
         }
     }
 
-    private func complete(_ sequence: Int, reply: Data?, context: ChannelHandlerContext) {
-        let index = sequence - headSequence
-        guard index >= 0, index < slots.count else { return }
-        slots[slots.index(slots.startIndex, offsetBy: index)] = Slot(done: true, reply: reply)
-        flushReady(context: context)
+    /// Runs a read whose earlier writes are durable: here, or on the slow-read queue.
+    private func run(_ read: PendingRead) {
+        let backend = dispatcher.backend
+        guard backend.isSlow(read.call), let eventLoop = context?.eventLoop else {
+            let outcome = Result { () throws(WireError) -> Data in try backend.read(read.call) }
+            replies.finish(read.slot.sequence, index: read.slot.index, reply: Dispatcher.reply(id: read.slot.id, outcome))
+            return
+        }
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let (call, slot) = (read.call, read.slot)
+        dispatcher.slowReads.async { @Sendable in
+            let outcome = Result { () throws(WireError) -> Data in try backend.read(call) }
+            eventLoop.execute { handler.value.finished(slot, Dispatcher.reply(id: slot.id, outcome)) }
+        }
     }
 
-    /// Writes every finished reply at the head, in order; resumes reading or closes as due.
-    private func flushReady(context: ChannelHandlerContext) {
-        var wrote = false
-        while let head = slots.first, head.done, !closing {
-            slots.removeFirst()
-            headSequence += 1
-            if let reply = head.reply {
+    private func finished(_ slot: CallSlot, _ reply: Data?) {
+        guard !closed else { return }
+        replies.finish(slot.sequence, index: slot.index, reply: reply)
+        advance()
+    }
+
+    /// The writer's outcomes for this connection's oldest queued writes (on the event loop).
+    func writesFinished(_ outcomes: [Result<Data, WireError>]) {
+        guard !closed else { return }
+        for outcome in outcomes {
+            guard let slot = writeSlots.popFirst() else { break }
+            writesDone += 1
+            replies.finish(slot.sequence, index: slot.index, reply: Dispatcher.reply(id: slot.id, outcome))
+        }
+        while let read = deferredReads.first, read.afterWrites <= writesDone {
+            deferredReads.removeFirst()
+            run(read)
+        }
+        advance()
+    }
+
+    // MARK: - Flow
+
+    /// Sends what is ready, handles waiting lines while there is room, then resumes reading or
+    /// closes as due, and ends the pass (queued writes to the writer, one flush).
+    private func advance() {
+        while true {
+            writeReadyReplies()
+            guard waitingLines.first != nil, mayHandle else { break }
+            let frame = waitingLines.removeFirst()
+            if case .line(let bytes) = frame { waitingBytes -= bytes.count }
+            handle(frame)
+        }
+        updateBytePause()
+        if readHeld, mayRead, let context {
+            readHeld = false
+            context.read()
+        }
+        endPass()
+        closeIfFinished()
+    }
+
+    /// Writes every finished reply at the head, in order (flushed at the end of the pass).
+    private func writeReadyReplies() {
+        guard let context else { return }
+        while !closing, let (reply, closeAfter) = replies.popReady() {
+            if let reply {
                 var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
                 buffer.writeBytes(reply)
                 buffer.writeInteger(UInt8(ascii: "\n"))
                 lastWrite = context.write(wrapOutboundOut(buffer))
-                wrote = true
+                needsFlush = true
             }
-            if head.closeAfter { closeAfterWrites(context: context) }
+            if closeAfter { closeAfterWrites() }
         }
-        if wrote { scheduleFlush(context: context) }
-        while slots.count < inFlightMax, !closing, let waiting = waitingLines.popFirst() {
-            dispatch(waiting, context: context)
-        }
-        resumeReadingIfPossible(context: context)
-        closeIfFinished(context: context)
+        updateBytePause()
     }
 
-    /// Flushes once the event loop has run what is already queued: replies of one group commit
-    /// complete one by one, and each used to cost its own write system call.
-    private func scheduleFlush(context: ChannelHandlerContext) {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute {
-            self.flushScheduled = false
+    /// Pauses handling and reading above `bufferedBytesMax` held, resumes below `bufferedBytesResume`.
+    private func updateBytePause() {
+        let held = replies.heldBytes + waitingBytes
+        if !pausedForBytes, held >= bufferedBytesMax {
+            pausedForBytes = true
+            logger.debug("reading paused", metadata: ["held_bytes": "\(held)", "in_flight": "\(replies.count)"])
+        } else if pausedForBytes, held <= bufferedBytesResume {
+            pausedForBytes = false
+            logger.debug("reading resumed", metadata: ["held_bytes": "\(held)", "in_flight": "\(replies.count)"])
+        }
+    }
+
+    /// Hands this pass's writes to the writer and flushes this pass's replies.
+    private func endPass() {
+        submitWrites()
+        if needsFlush, let context {
+            needsFlush = false
             context.flush()
         }
     }
 
-    private var mayRead: Bool {
-        !stopping && slots.count < inFlightMax && waitingLines.isEmpty
+    private func submitWrites() {
+        guard !unsubmitted.isEmpty, let origin = writeOrigin ?? makeWriteOrigin() else { return }
+        dispatcher.writer.submit(unsubmitted, from: origin)
+        unsubmitted.removeAll(keepingCapacity: true)
     }
 
-    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
-        if readHeld, mayRead, context.channel.isWritable {
-            readHeld = false
-            context.read()
-        }
+    private func makeWriteOrigin() -> ConnectionWrites? {
+        guard let eventLoop = context?.eventLoop else { return nil }
+        let origin = ConnectionWrites(handler: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
+        writeOrigin = origin
+        return origin
     }
 
-    private func closeIfFinished(context: ChannelHandlerContext) {
-        guard slots.isEmpty, waitingLines.isEmpty, !closing else { return }
+    private func closeIfFinished() {
+        guard replies.isEmpty, waitingLines.isEmpty, !closing else { return }
         // A half-closed subscriber stays open to receive events; a draining daemon closes everyone.
         let subscribed = outlet?.isSubscribed ?? false
-        if draining || (inputClosed && !subscribed) { closeAfterWrites(context: context) }
+        if draining || (inputClosed && !subscribed) { closeAfterWrites() }
     }
 
-    private func closeAfterWrites(context: ChannelHandlerContext) {
-        guard !closing else { return }
+    private func closeAfterWrites() {
+        guard !closing, let context else { return }
         closing = true
+        needsFlush = false
         context.flush()
         // Close only once the last reply is on the wire: a close fails writes still pending.
         if let lastWrite {
@@ -187,38 +349,50 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            inputClosed = true
-            closeIfFinished(context: context)
-        } else if event is DrainConnection {
-            // Lines read but not dispatched were never executed: drop them, answer the rest.
-            stopping = true
-            draining = true
-            waitingLines.removeAll()
-            closeIfFinished(context: context)
-        } else {
-            context.fireUserInboundEventTriggered(event)
+    // MARK: - Who is calling
+
+    /// Credentials are read once, at connect, as the kernel recorded them; the name lookups may
+    /// block on NSS, so they run on `Dispatcher.identities`. Lines wait until they are known.
+    private func resolveIdentity(context: ChannelHandlerContext) {
+        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let (logger, identities) = (self.logger, dispatcher.identities)
+        PeerCredentials.of(context.channel).whenComplete { result in
+            switch result {
+            case .success(let credentials):
+                identities.async { @Sendable in
+                    let peer = PeerCredentials.identity(credentials)
+                    logger.debug("connection", metadata: ["uid": "\(peer.uid)", "user": "\(peer.userName)", "pid": "\(peer.pid)"])
+                    eventLoop.execute { handler.value.identityResolved(peer) }
+                }
+            case .failure(let error):
+                logger.warning("cannot read peer credentials: \(error)")
+                eventLoop.execute { handler.value.identityResolved(nil) }
+            }
         }
     }
 
-    func read(context: ChannelHandlerContext) {
-        // Backpressure: hold the read while the pipeline is full, while the client is not
-        // reading its replies (channel not writable), or when no more requests are wanted.
-        if mayRead, context.channel.isWritable {
-            context.read()
-        } else {
-            readHeld = true
-        }
+    private func identityResolved(_ peer: PeerIdentity?) {
+        guard !closed else { return }
+        self.peer = peer
+        identityKnown = true
+        advance()
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        resumeReadingIfPossible(context: context)
-        context.fireChannelWritabilityChanged()
+    /// The caller's role, decided once per connection and config: a connection's peer does not
+    /// change, and a reloaded config (SIGHUP) is seen by the next request.
+    private func caller() -> Result<Caller, RPCError> {
+        let generation = dispatcher.config.generation
+        if let decided, decided.generation == generation { return decided.caller }
+        let caller = dispatcher.authenticate(peer)
+        decided = (generation, caller)
+        return caller
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection error: \(error)")
-        context.close(promise: nil)
+    private func subscriptionOutlet() -> ConnectionOutlet {
+        if let outlet { return outlet }
+        let created = ConnectionOutlet(channel: context!.channel)
+        outlet = created
+        return created
     }
 }

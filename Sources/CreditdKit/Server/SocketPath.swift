@@ -61,10 +61,6 @@ enum SocketPath {
         return rc == 0 || errno == EAGAIN
     }
 
-    /// Gives the socket its access mode (owner and group read-write).
-    static func setMode(_ path: String, mode: mode_t = 0o660) throws(SocketPathError) {
-        guard chmod(path, mode) == 0 else {
-            throw SocketPathError(description: "cannot chmod \(path): \(String(cString: strerror(errno)))")
-        }
-    }
+    /// The umask the socket is created under: mode 0660, owner and group read-write.
+    static let creationMask: mode_t = 0o117
 }
