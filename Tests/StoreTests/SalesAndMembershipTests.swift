@@ -1,4 +1,5 @@
 import CreditProtocol
+import Scheduling
 import Testing
 @testable import Store
 
@@ -93,6 +94,32 @@ import Testing
             let c = cycle.usage
             #expect(c.starting + c.rolloverIn + c.freeCancellations + c.manualChanges - c.totalBooked - c.rolloverOut - c.expired - c.refunded == c.left)
         }
+        #expect(try f.assertConsistent(["c1"]))
+    }
+
+    @Test func backdatingIsCappedAndABackdatedStartCatchesUpEveryCycle() throws {
+        // Given a monthly plan and a clock on 2026-01-31
+        let f = try Fixture(nowMs: Timestamp("2026-01-31T08:00:00Z")!.ms)
+        try f.type("yoga")
+        try f.client("c1")
+        try plan(f, rolloverMax: 0)
+        // When the start lies more than membershipBackdateDaysMax days back
+        let tooEarly = LocalDate("2026-01-31")!.advanced(byDays: -Limits.membershipBackdateDaysMax - 1)!
+        let refused = error { try start(f, on: tooEarly.description) }
+        // Then it is refused as a limit, and nothing was written
+        guard case .limitExceeded = refused else {
+            Issue.record("expected limitExceeded, got \(String(describing: refused))")
+            return
+        }
+        #expect(error { try f.ledger.membership("m1") } != nil)
+        #expect(try f.balance("c1").total == 0)
+        // When it starts three months back instead
+        let m = try start(f, on: "2025-10-31")
+        // Then every missed boundary ran in the same transaction: the fourth cycle is current,
+        // and with rollover_max 0 only its 8 credits are left
+        #expect(m.cycle == 3 && m.nextBoundaryAt == Timestamp("2026-02-28T00:00:00Z"))
+        #expect(try f.balance("c1").total == 8)
+        #expect(try f.events("c1", kinds: [.issued]).count == 4)
         #expect(try f.assertConsistent(["c1"]))
     }
 
