@@ -4,7 +4,8 @@ import Testing
 @testable import CreditdKit
 @testable import CreditProtocol
 
-/// Booking and balance results are written by hand (`WireCoding.encode(booking:)`, `encode(balance:)`); the JSON must be what
+/// Booking results are written by hand (`WireCoding.encode(booking:)`; balances and history pages
+/// are checked in ReadPathTests); the JSON must be what
 /// `JSONEncoder` with `.convertToSnakeCase` and `.withoutEscapingSlashes` writes: the same
 /// members with the same values (JSONEncoder's member order follows a hash, it is not fixed; the
 /// hand-written order is the declaration order).
@@ -36,31 +37,6 @@ import Testing
             let written = WireCoding.encode(booking: booking)
             #expect(try JSONValue.decode(written) == expected, "\(String(decoding: written, as: UTF8.self))")
             #expect(try WireCoding.encode(booking) == written)
-        }
-    }
-
-    @Test func balanceMatchesJSONEncoder() throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let texts = ["c1", "client:7", "yoga.x-1_2", "a/b", "q\"b\\s", "é🎉", "ctl\u{1}\n", "", "any"]
-        let times = [Timestamp(ms: 0), Timestamp(ms: 1_767_603_600_000), Timestamp(ms: -86_400_001)]
-        var state: UInt64 = 5
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        for _ in 0..<2000 {
-            let scopes = (0..<next(4)).map { _ in
-                ScopeBalance(sessionType: texts[next(texts.count)], archived: next(2) == 0, credits: Int64(next(200)) - 50,
-                             nextExpiry: next(2) == 0 ? nil : NextExpiry(at: times[next(times.count)], credits: Int64(next(99))))
-            }
-            let balance = Balance(client: texts[next(texts.count)], total: Int64(next(1000)) - 500,
-                                  debt: Int64(next(10)), bySessionType: scopes)
-            let expected = try JSONValue.decode(encoder.encode(balance))
-            let written = WireCoding.encode(balance: balance)
-            #expect(try JSONValue.decode(written) == expected, "\(String(decoding: written, as: UTF8.self))")
-            #expect(try WireCoding.encode(balance) == written)
         }
     }
 
