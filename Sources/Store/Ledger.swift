@@ -46,6 +46,7 @@ public final class Ledger: @unchecked Sendable {
     /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
     /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
     private static func open(path: String?, studio: Studio) throws -> (any DatabaseWriter, Bool) {
+        _ = SQLiteSetup.memoryStatisticsOff
         let config = configuration(readonly: false)
         guard let path else {
             let queue = try DatabaseQueue(configuration: config)

@@ -143,6 +143,8 @@ print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FUL
 print(String(format: "  CPU per booking (user + system): %.1f µs", book.cpuPerOperation * 1e6))
 print("early cancellations of those bookings (batch \(options.batch)):        \(Int(cancel.rate)) cancels/s")
 print(String(format: "  CPU per cancel (user + system): %.1f µs", cancel.cpuPerOperation * 1e6))
+// The Store turns SQLite's memory statistics off before its first connection (SQLiteSetup.swift).
+print("SQLite memory statistics: \(sqlite3_memory_used() == 0 ? "off" : "on")")
 if options.raw {
     let rawBatched = benchRaw(options, batch: options.batch, rows: options.bookings)
     let rawSingle = benchRaw(options, batch: 1, rows: min(options.bookings, 2000))
