@@ -46,7 +46,7 @@ public final class Ledger: @unchecked Sendable {
     /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
     /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
     private static func open(path: String?, studio: Studio) throws -> (any DatabaseWriter, Bool) {
-        _ = SQLiteSetup.memoryStatisticsOff
+        _ = SQLiteSetup.applied
         let config = configuration(readonly: false)
         guard let path else {
             let queue = try DatabaseQueue(configuration: config)
@@ -84,8 +84,12 @@ public final class Ledger: @unchecked Sendable {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Each operation runs in a savepoint: its journal stays in memory, not in /tmp files. The
+            // writer keeps the default temp_store when SQLiteSetup could size the in-memory journal
+            // chunks (MEMORY would use 1 KiB chunks); readers keep their temporary b-trees in memory.
+            if db.configuration.readonly || !SQLiteSetup.applied.statementJournalChunks {
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            }
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walAutocheckpointPages)")
         }
         return config
