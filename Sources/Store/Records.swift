@@ -68,11 +68,11 @@ struct LotRecord: FetchableRecord, Sendable {
         !refunded && !expiryDone && effectiveAtMs <= now && (frozen || expiresAtMs.map { now < $0 } ?? true)
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?")
-        statement.bind { bind in bind(id) }
+    private static let selectById = HotSQL("SELECT \(columns) FROM lot WHERE id = ?")
+
+    static func fetch(_ source: some StatementSource, id: Int64) throws -> LotRecord? {
         var lot: LotRecord?
-        try statement.forEachRow { lot = LotRecord(columns: $0) }
+        try source.statement(selectById).forEachRow(binding: { bind in bind(id) }) { lot = LotRecord(columns: $0) }
         return lot
     }
 
@@ -120,9 +120,11 @@ struct LotRecord: FetchableRecord, Sendable {
         self.cycle = cycle
     }
 
-    static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
+    private static let updateRemaining = HotSQL("UPDATE lot SET remaining = ? WHERE id = ?")
+
+    static func setRemaining(_ source: some StatementSource, id: Int64, _ remaining: Int64) throws {
         precondition(remaining >= 0)
-        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute { bind in bind(remaining); bind(id) }
+        try source.statement(updateRemaining).run { bind in bind(remaining); bind(id) }
     }
 }
 
@@ -197,20 +199,21 @@ struct EventRecord: Sendable {
         rule = (row[17] as String?).flatMap(EventRecord.decodeRule)
     }
 
-    static func insert(_ record: EventRecord, _ db: Database) throws -> Int64 {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
-                purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute { bind in
+    private static let insertSQL = HotSQL("""
+        INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
+            purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+
+    static func insert(_ record: EventRecord, _ tx: Tx) throws -> Int64 {
+        try tx.statement(insertSQL).run { bind in
             bind(record.kind.rawValue); bind(record.atMs); bind(record.recordedAtMs); bind(record.clientId)
             bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
             bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
             bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
             bind(record.rule.map(EventRecord.encodeRule))
         }
-        return db.lastInsertedRowID
+        return tx.db.lastInsertedRowID
     }
 
     var item: HistoryItem {

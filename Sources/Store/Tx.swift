@@ -5,7 +5,7 @@ import Scheduling
 
 /// The context of one transaction: the connection, the instant it runs at, the actor, and the
 /// events written so far (published after commit).
-public final class Tx {
+public final class Tx: StatementSource {
     let db: Database
     let nowMs: Int64
     let ledger: Ledger
@@ -16,6 +16,8 @@ public final class Tx {
     /// Session types read in this transaction (every booking and cancellation reads its type).
     /// Forgotten when a session type is written and when an operation is rolled back.
     private var sessionTypes: [String: SessionTypeRecord] = [:]
+    /// The hot statements prepared in this transaction, by the identity of their `HotSQL`.
+    private var statements: [ObjectIdentifier: Statement] = [:]
 
     init(db: Database, nowMs: Int64, ledger: Ledger) {
         self.db = db
@@ -33,6 +35,15 @@ public final class Tx {
     }
 
     func forgetCalendar() { cachedCalendar = nil }
+
+    /// The prepared statement for `sql`, from this transaction's cache (filled from GRDB's).
+    func statement(_ sql: HotSQL) throws -> Statement {
+        let key = ObjectIdentifier(sql)
+        if let cached = statements[key] { return cached }
+        let statement = try db.cachedStatement(sql: sql.text)
+        statements[key] = statement
+        return statement
+    }
 
     /// The session type `id` as this transaction sees it, or `not_found`.
     func sessionType(_ id: String) throws -> SessionTypeRecord {
@@ -73,7 +84,7 @@ public final class Tx {
             membershipId: lot?.membershipId, cycle: lot?.cycle, amount: amount, credits: credits,
             actor: actor.user, staff: actor.staff, note: (note?.isEmpty ?? true) ? nil : note,
             rule: rule)
-        record.id = try EventRecord.insert(record, db)
+        record.id = try EventRecord.insert(record, self)
         events.append(record)
         return record.id
     }
