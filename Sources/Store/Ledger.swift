@@ -164,7 +164,7 @@ public final class Ledger: @unchecked Sendable {
         let moved = tx.deadlinesMoved
         var result: Result<R, LedgerError> = .failure(.internalError("not run"))
         do {
-            try Ledger.inSavepoint(tx.db) {
+            try Ledger.inSavepoint(tx) {
                 tx.actor = operation.actor
                 do {
                     let value = try Idempotency.run(operation, in: tx)
@@ -183,22 +183,27 @@ public final class Ledger: @unchecked Sendable {
         return result
     }
 
-    /// GRDB's `Database.inSavepoint` inside a transaction, with its SAVEPOINT, RELEASE and ROLLBACK
-    /// TO statements prepared once and cached instead of parsed for every operation (the same
-    /// statements, run through GRDB the same way, in the same order).
-    static func inSavepoint(_ db: Database, _ operations: () throws -> Database.TransactionCompletion) throws {
-        precondition(db.isInsideTransaction, "operations run inside performBatch's transaction")
-        try db.cachedStatement(sql: "SAVEPOINT grdb").execute()
+    private static let savepointSQL = HotSQL("SAVEPOINT grdb")
+    private static let releaseSQL = HotSQL("RELEASE SAVEPOINT grdb")
+    private static let rollbackSQL = HotSQL("ROLLBACK TRANSACTION TO SAVEPOINT grdb")
+
+    /// GRDB's `Database.inSavepoint` inside a transaction: the same statements in the same order and
+    /// rules, prepared once per transaction and run with SQLite's C API (`Statement.run`). GRDB
+    /// does not see these savepoints; it would only need them for transaction observers, which the
+    /// Store does not register (its commit hook is its own, after `write` returns).
+    static func inSavepoint(_ tx: Tx, _ operations: () throws -> Database.TransactionCompletion) throws {
+        precondition(tx.db.isInsideTransaction, "operations run inside performBatch's transaction")
+        try tx.statement(savepointSQL).run { _ in }
         var firstError: Error?
         let needsRollback: Bool
         do {
             switch try operations() {
             case .commit:
                 // As GRDB: a transaction SQLite rolled back on its own is SQLITE_ABORT, not "no such savepoint".
-                guard db.isInsideTransaction else {
+                guard tx.db.isInsideTransaction else {
                     throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted")
                 }
-                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+                try tx.statement(releaseSQL).run { _ in }
                 needsRollback = false
             case .rollback:
                 needsRollback = true
@@ -210,8 +215,8 @@ public final class Ledger: @unchecked Sendable {
         if needsRollback {
             do {
                 // Rolling back alone does not remove the savepoint from SQLite's stack.
-                try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT grdb").execute()
-                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+                try tx.statement(rollbackSQL).run { _ in }
+                try tx.statement(releaseSQL).run { _ in }
             } catch {
                 if firstError == nil { firstError = error }
             }
