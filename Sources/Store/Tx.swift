@@ -16,8 +16,9 @@ public final class Tx: StatementSource {
     /// Session types read in this transaction (every booking and cancellation reads its type).
     /// Forgotten when a session type is written and when an operation is rolled back.
     private var sessionTypes: [String: SessionTypeRecord] = [:]
-    /// The hot statements prepared in this transaction, by the identity of their `HotSQL`.
-    private var statements: [ObjectIdentifier: Statement] = [:]
+    /// The hot statements prepared in this transaction, found by the identity of their `HotSQL`: a
+    /// dozen at most, so a scan beats hashing.
+    private var statements: [(sql: HotSQL, statement: Statement)] = []
 
     init(db: Database, nowMs: Int64, ledger: Ledger) {
         self.db = db
@@ -38,10 +39,9 @@ public final class Tx: StatementSource {
 
     /// The prepared statement for `sql`, from this transaction's cache (filled from GRDB's).
     func statement(_ sql: HotSQL) throws -> Statement {
-        let key = ObjectIdentifier(sql)
-        if let cached = statements[key] { return cached }
+        for entry in statements where entry.sql === sql { return entry.statement }
         let statement = try db.cachedStatement(sql: sql.text)
-        statements[key] = statement
+        statements.append((sql, statement))
         return statement
     }
 
