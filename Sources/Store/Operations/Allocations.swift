@@ -22,34 +22,33 @@ enum Allocations {
             }
     }
 
-    private static let heldSQL = HotSQL("""
-        SELECT id, scope, lot_id, credits FROM allocation WHERE booking_id = ? AND state = 'held' ORDER BY id
+    private static let readSQL = HotSQL("""
+        SELECT id, scope, lot_id, credits, state = 'held' FROM allocation WHERE booking_id = ? ORDER BY id
         """)
 
-    static func held(_ source: some StatementSource, booking: String) throws -> [Held] {
+    /// A booking's allocations in id order: all of them, as the booking shows them, and those it still
+    /// holds (one query for both: cancelling needs both).
+    static func read(_ source: some StatementSource, booking: String) throws -> (all: [Allocation], held: [Held]) {
+        var all: [Allocation] = []
         var held: [Held] = []
-        try source.statement(heldSQL).forEachRow(binding: { bind in bind(booking) }) { c in
-            held.append(Held(id: c.int64(0), scope: c.string(1), lotId: c.int64OrNil(2), credits: c.int64(3)))
+        try source.statement(readSQL).forEachRow(binding: { bind in bind(booking) }) { c in
+            all.append(Allocation(lot: c.int64OrNil(2), credits: c.int64(3)))
+            if c.bool(4) { held.append(Held(id: c.int64(0), scope: c.string(1), lotId: c.int64OrNil(2), credits: c.int64(3))) }
         }
-        return held
+        return (all, held)
     }
 
-    private static let allSQL = HotSQL("SELECT lot_id, credits FROM allocation WHERE booking_id = ? ORDER BY id")
-
     static func all(_ source: some StatementSource, booking: String) throws -> [Allocation] {
-        var allocations: [Allocation] = []
-        try source.statement(allSQL).forEachRow(binding: { bind in bind(booking) }) { c in
-            allocations.append(Allocation(lot: c.int64OrNil(0), credits: c.int64(1)))
-        }
-        return allocations
+        try read(source, booking: booking).all
     }
 
     private static let returnSQL = HotSQL("UPDATE allocation SET state = 'returned' WHERE id = ?")
 
-    /// Gives a booking's held credits back: into the very lots they came from (a lot that is no
+    /// Gives a booking's `held` credits back: into the very lots they came from (a lot that is no
     /// longer live takes them and loses them at once), or by cancelling the debt.
-    static func giveBack(_ tx: Tx, booking: String, client: String, note: String?, rule: [String: String]) throws {
-        for allocation in try held(tx, booking: booking) {
+    static func giveBack(_ tx: Tx, held: [Held], booking: String, client: String, note: String?,
+                         rule: [String: String]) throws {
+        for allocation in held {
             try tx.statement(returnSQL).run { bind in bind(allocation.id) }
             guard let lotId = allocation.lotId else {
                 try tx.append(.returned, client: client, scope: allocation.scope, amount: allocation.credits,

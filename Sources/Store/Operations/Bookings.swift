@@ -78,7 +78,7 @@ enum Bookings {
 
     static func cancel(_ tx: Tx, _ p: BookingCancelParams) throws -> Booking {
         try Validate.note(p.note)
-        let booking = try get(tx, id: p.id)
+        let (booking, held) = try read(tx, id: p.id)
         guard booking.status == .booked else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked session can be cancelled")
         }
@@ -90,7 +90,7 @@ enum Bookings {
                     "window_s": String(type.lateCancelWindowS), "cancelled_at": Timestamp(ms: tx.nowMs).description]
         if early {
             rule["decision"] = "early"
-            try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: rule)
+            try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note, rule: rule)
             try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
             // What `get` would read back now: giving credits back changes only the allocations'
             // state, which a booking does not show; the status update is the one just made.
@@ -115,11 +115,12 @@ enum Bookings {
 
     static func waive(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
         try Validate.note(p.note)
-        let booking = try get(tx, id: p.id)
+        let (booking, held) = try read(tx, id: p.id)
         guard booking.status == .cancelPending else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be waived")
         }
-        try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: ["decision": "waived"])
+        try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note,
+                                 rule: ["decision": "waived"])
         try setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
         return try get(tx, id: p.id)
     }
@@ -175,6 +176,11 @@ enum Bookings {
     private static let selectByIdSQL = HotSQL("SELECT \(columns) FROM booking WHERE id = ?")
 
     static func get(_ source: some StatementSource, id: String) throws -> Booking {
+        try read(source, id: id).booking
+    }
+
+    /// The booking `id` and the allocations it still holds, or `not_found`.
+    static func read(_ source: some StatementSource, id: String) throws -> (booking: Booking, held: [Allocations.Held]) {
         var found: Booking?
         try source.statement(selectByIdSQL).forEachRow(binding: { bind in bind(id) }) { c in
             // The same columns as `booking(_:_:)`; allocations are read once the row is done.
@@ -186,8 +192,9 @@ enum Bookings {
                             dryRun: nil)
         }
         guard var booking = found else { throw LedgerError.notFound("booking \(id) not found") }
-        booking.allocations = try Allocations.all(source, booking: id)
-        return booking
+        let allocations = try Allocations.read(source, booking: id)
+        booking.allocations = allocations.all
+        return (booking, allocations.held)
     }
 
     static let columns = """
