@@ -304,9 +304,13 @@ struct SessionTypeRecord: FetchableRecord, Sendable {
     var lateCancelWindowS: Int64
     var lateCancelGraceS: Int64
     var archived: Bool
+    /// Whether a booking of this type was ever made (its requires_credit is then locked).
+    var booked: Bool
 
-    static let columns =
-        "id, name, requires_credit, credit_cost, allow_negative, late_cancel_window_s, late_cancel_grace_s, archived"
+    static let columns = """
+        id, name, requires_credit, credit_cost, allow_negative, late_cancel_window_s, late_cancel_grace_s, archived,
+        booked
+        """
 
     init(row: Row) {
         id = row[0]
@@ -317,6 +321,7 @@ struct SessionTypeRecord: FetchableRecord, Sendable {
         lateCancelWindowS = row[5]
         lateCancelGraceS = row[6]
         archived = row[7]
+        booked = row[8]
     }
 
     static func fetch(_ db: Database, id: String) throws -> SessionTypeRecord? {

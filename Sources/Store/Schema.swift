@@ -237,6 +237,8 @@ enum Schema {
     //   constants by building a temporary b-tree each time a row is written;
     // - `event` without AUTOINCREMENT: no sqlite_sequence update per event. Events are never deleted
     //   (a trigger forbids it), so max(id) + 1 keeps ids increasing exactly as before;
+    // - `booking` without the `booking_type` index: `session_type.booked` answers the one query that
+    //   used it (session types are never deleted, so the foreign key does not need it);
     // - `event` without the `event_lot` index: only `verify` summed events per lot (now in one pass
     //   over the events) and no lot is ever deleted, so the foreign key needs no index either.
     static let v3 = """
@@ -264,9 +266,13 @@ enum Schema {
     DROP TABLE booking;
     ALTER TABLE booking_v3 RENAME TO booking;
     CREATE INDEX booking_client ON booking(client_id, starts_at_ms);
-    CREATE INDEX booking_type ON booking(session_type_id);
     CREATE INDEX booking_settle ON booking(settle_at_ms) WHERE settle_at_ms IS NOT NULL;
     CREATE INDEX booking_complete ON booking(complete_at_ms) WHERE complete_at_ms IS NOT NULL;
+
+    -- Set by a type's first booking, read by session_type.update (requires_credit is locked once a
+    -- type has bookings), instead of an index on booking.session_type_id that every booking paid for.
+    ALTER TABLE session_type ADD COLUMN booked INTEGER NOT NULL DEFAULT 0 CHECK (booked IN (0, 1));
+    UPDATE session_type SET booked = 1 WHERE id IN (SELECT session_type_id FROM booking);
 
     CREATE TABLE event_v3 (
         id INTEGER PRIMARY KEY,

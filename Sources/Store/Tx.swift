@@ -53,6 +53,16 @@ public final class Tx: StatementSource {
         return record
     }
 
+    private static let markBookedSQL = HotSQL("UPDATE session_type SET booked = 1 WHERE id = ?")
+
+    /// Records that `type` has a booking now (once per type: it locks its requires_credit).
+    func markBooked(_ type: SessionTypeRecord) throws {
+        try statement(Tx.markBookedSQL).run { bind in bind(type.id) }
+        var booked = type
+        booked.booked = true
+        sessionTypes[type.id] = booked
+    }
+
     /// Called after any write to `session_type` and after a rollback.
     func forgetSessionTypes() { sessionTypes.removeAll() }
 

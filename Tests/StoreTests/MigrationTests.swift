@@ -70,6 +70,13 @@ import Testing
         }
         #expect(try ledger.verify().ok)
         #expect(try ledger.booking("b2").status == .cancelledEarly)
+        // The type had bookings: its requires_credit is locked (session_type.booked was filled in)
+        let actor = Actor(user: "alice")
+        let locked = error {
+            try ledger.perform(Ledger.sessionTypeUpdate(SessionTypeUpdateParams(id: "yoga", requiresCredit: false),
+                                                        by: actor), nowMs: 5000)
+        }
+        #expect(locked.map { $0.wire.reason } == .sessionTypeLocked)
         #expect(throws: (any Error).self) {
             try ledger.writer.write { db in try db.execute(sql: "DELETE FROM event WHERE id = 4") }
         }
@@ -81,7 +88,6 @@ import Testing
         }
 
         // And new events continue after the last id
-        let actor = Actor(user: "alice")
         let booked = try ledger.perform(Ledger.bookingCreate(BookingCreateParams(
             id: "b3", client: "c1", sessionType: "yoga", startsAt: Timestamp(ms: 900_000_000)), by: actor), nowMs: 5000)
         #expect(booked.allocations == [Allocation(lot: 1, credits: 1)])

@@ -19,6 +19,7 @@ enum Bookings {
         }
         let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
         try insert(tx, p, endsAtMs: endsAtMs, cost: cost)
+        if !type.booked { try tx.markBooked(type) }
         tx.deadlineChanged()
         var allocations: [Allocation] = []
         let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
