@@ -239,6 +239,8 @@ enum Schema {
     //   (a trigger forbids it), so max(id) + 1 keeps ids increasing exactly as before;
     // - `booking` without the `booking_type` index: `session_type.booked` answers the one query that
     //   used it (session types are never deleted, so the foreign key does not need it);
+    // - two partial indexes no booking writes, for reads that scanned a whole table: a purchase's lot
+    //   (`lot_purchase`) and the credits rolled into a membership's lots (`event_to_lot`);
     // - `event` without the `event_lot` index: only `verify` summed events per lot (now in one pass
     //   over the events) and no lot is ever deleted, so the foreign key needs no index either.
     static let v3 = """
@@ -268,6 +270,9 @@ enum Schema {
     CREATE INDEX booking_client ON booking(client_id, starts_at_ms);
     CREATE INDEX booking_settle ON booking(settle_at_ms) WHERE settle_at_ms IS NOT NULL;
     CREATE INDEX booking_complete ON booking(complete_at_ms) WHERE complete_at_ms IS NOT NULL;
+
+    -- A purchase finds its lot (purchase.get, refund) without scanning every lot.
+    CREATE INDEX lot_purchase ON lot(purchase_id) WHERE purchase_id IS NOT NULL;
 
     -- Set by a type's first booking, read by session_type.update (requires_credit is locked once a
     -- type has bookings), instead of an index on booking.session_type_id that every booking paid for.
@@ -305,6 +310,8 @@ enum Schema {
     CREATE INDEX event_client ON event(client_id, at_ms, id);
     CREATE INDEX event_membership ON event(membership_id) WHERE membership_id IS NOT NULL;
     CREATE INDEX event_purchase ON event(purchase_id) WHERE purchase_id IS NOT NULL;
+    -- rolled_over events only: the usage of a membership finds the credits rolled into its lots.
+    CREATE INDEX event_to_lot ON event(to_lot_id) WHERE to_lot_id IS NOT NULL;
 
     -- The event log is append-only: only the note may change (and every edit is kept in note_edit).
     CREATE TRIGGER event_no_delete BEFORE DELETE ON event

@@ -215,14 +215,18 @@ enum Bookings {
     static func list(_ db: Database, _ p: BookingListParams) throws -> Page<Booking> {
         let limit = try Validate.pageSize(p.limit)
         let after = try Cursor.decode(p.cursor)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT \(columns) FROM booking
-            WHERE (? IS NULL OR client_id = ?) AND (? IS NULL OR status = ?)
-              AND (? IS NULL OR starts_at_ms >= ?) AND (? IS NULL OR starts_at_ms < ?)
-              AND (? IS NULL OR (starts_at_ms, id) > (?, ?))
-            ORDER BY starts_at_ms, id LIMIT ?
-            """, arguments: [p.client, p.client, p.status?.rawValue, p.status?.rawValue, p.from?.ms, p.from?.ms,
-                             p.to?.ms, p.to?.ms, after?.ms, after?.ms, after?.key, limit + 1])
+        // Only the filters given, so that a client's bookings are searched in booking_client (an
+        // `? IS NULL OR client_id = ?` form scans every booking).
+        var sql = "SELECT \(columns) FROM booking WHERE 1"
+        var arguments: StatementArguments = []
+        if let client = p.client { sql += " AND client_id = ?"; arguments += [client] }
+        if let status = p.status { sql += " AND status = ?"; arguments += [status.rawValue] }
+        if let from = p.from { sql += " AND starts_at_ms >= ?"; arguments += [from.ms] }
+        if let to = p.to { sql += " AND starts_at_ms < ?"; arguments += [to.ms] }
+        if let after { sql += " AND (starts_at_ms, id) > (?, ?)"; arguments += [after.ms, after.key] }
+        sql += " ORDER BY starts_at_ms, id LIMIT ?"
+        arguments += [limit + 1]
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
         let items = try rows.map { try booking(db, $0) }
         return Setup.page(items, limit: limit) { Cursor.encode(ms: $0.startsAt.ms, key: $0.id) }
     }
