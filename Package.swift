@@ -26,6 +26,8 @@ let package = Package(
         ]),
         .target(name: "Store", dependencies: [
             "CreditProtocol", "Scheduling",
+            // sqlite3_config (variadic) through CSQLite's shim: process-wide settings (SQLiteSetup.swift).
+            "CSQLite",
             .product(name: "GRDB", package: "GRDB.swift"),
             // The C API GRDB itself uses: the hottest statements bind their values directly (Binding.swift).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

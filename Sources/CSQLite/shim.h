@@ -6,3 +6,10 @@
 static inline int csqlite_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+/// sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes): statement and savepoint journals stay in
+/// memory, in chunks of `bytes`, until they grow past `bytes` (then they spill to a temporary file).
+/// Only used while `PRAGMA temp_store` is not MEMORY (which uses 1 KiB chunks and never spills).
+static inline int csqlite_statement_journal_spill(int bytes) {
+    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
+}

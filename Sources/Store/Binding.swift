@@ -55,22 +55,57 @@ struct Binder {
     }
 }
 
+/// The SQL of a statement of the booking and cancellation paths. A transaction (`Tx`) prepares each
+/// once and finds it again by identity: GRDB's statement cache hashes the whole SQL text on every
+/// lookup, which cost more than some of the statements themselves.
+final class HotSQL: Sendable {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
+/// Where hot statements come from: a transaction's own cache (`Tx`), or GRDB's (`Database`, for reads).
+protocol StatementSource {
+    func statement(_ sql: HotSQL) throws -> Statement
+}
+
+extension Database: StatementSource {
+    func statement(_ sql: HotSQL) throws -> Statement { try cachedStatement(sql: sql.text) }
+}
+
 extension Statement {
-    /// Binds every parameter with `bind` (in order, all of them), for `execute()` or a fetch
-    /// without arguments: GRDB then runs the statement as usual (observation, errors).
-    func bind(_ bind: (inout Binder) -> Void) {
-        // Resets, clears the bindings and marks the (empty) arguments valid, so GRDB's next
-        // execution only resets (which keeps bindings) and steps.
-        setUncheckedArguments(StatementArguments())
-        var binder = Binder(statement: sqliteStatement)
-        bind(&binder)
-        precondition(binder.index - 1 == sqlite3_bind_parameter_count(sqliteStatement), "every parameter must be bound: \(sql)")
+    /// Binds every parameter with `bind` (in order, all of them) and runs this INSERT or UPDATE to
+    /// completion with SQLite's C API, leaving it reset. GRDB's per-execution work (argument
+    /// validation, observation, which the Store does not use) is skipped: these statements run
+    /// only here, never through GRDB's `execute`. Errors are `DatabaseError`s with SQLite's
+    /// extended code, as GRDB's.
+    func run(binding bind: (inout Binder) -> Void) throws {
+        try forEachRow(binding: bind) { _ in preconditionFailure("\(sql) returns no rows") }
     }
 
-    /// Binds with `bind`, then executes.
-    func execute(binding bind: (inout Binder) -> Void) throws {
-        self.bind(bind)
-        try execute()
+    /// Binds as `run(binding:)` does, then calls `row` for each result row, read straight from
+    /// SQLite (GRDB's `Row` builds a column-name index per query). The statement is reset when this
+    /// returns.
+    func forEachRow(binding bind: (inout Binder) -> Void, _ row: (Columns) throws -> Void) throws {
+        let handle = sqliteStatement
+        sqlite3_reset(handle)
+        var binder = Binder(statement: handle)
+        bind(&binder)
+        precondition(binder.index - 1 == sqlite3_bind_parameter_count(handle), "every parameter must be bound: \(sql)")
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW:
+                do { try row(Columns(statement: handle)) } catch { sqlite3_reset(handle); throw error }
+            case SQLITE_DONE:
+                sqlite3_reset(handle)
+                return
+            default:
+                let connection = sqlite3_db_handle(handle)
+                let code = sqlite3_extended_errcode(connection)
+                let message = String(cString: sqlite3_errmsg(connection))
+                sqlite3_reset(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+            }
+        }
     }
 }
 
@@ -94,28 +129,5 @@ struct Columns {
 
     func stringOrNil(_ index: Int32) -> String? {
         sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : string(index)
-    }
-}
-
-extension Statement {
-    /// Runs this bound read-only statement, calling `row` for each result row. Rows are read with
-    /// SQLite's C API instead of GRDB's `Row` (which builds a column-name index per query); for
-    /// the SELECTs of the booking path only. The statement is reset when this returns.
-    func forEachRow(_ row: (Columns) -> Void) throws {
-        let handle = sqliteStatement
-        sqlite3_reset(handle)  // keeps the bindings
-        while true {
-            switch sqlite3_step(handle) {
-            case SQLITE_ROW:
-                row(Columns(statement: handle))
-            case SQLITE_DONE:
-                sqlite3_reset(handle)
-                return
-            case let code:
-                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
-                sqlite3_reset(handle)
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
-            }
-        }
     }
 }

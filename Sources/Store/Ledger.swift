@@ -49,6 +49,7 @@ public final class Ledger: @unchecked Sendable {
     /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
     /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
     private static func open(path: String?, studio: Studio) throws -> (any DatabaseWriter, Bool) {
+        _ = SQLiteSetup.applied
         let config = configuration(readonly: false)
         guard let path else {
             let queue = try DatabaseQueue(configuration: config)
@@ -86,8 +87,12 @@ public final class Ledger: @unchecked Sendable {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Each operation runs in a savepoint; keep the statement journals in memory, not /tmp files.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Each operation runs in a savepoint: its journal stays in memory, not in /tmp files. The
+            // writer keeps the default temp_store when SQLiteSetup could size the in-memory journal
+            // chunks (MEMORY would use 1 KiB chunks); readers keep their temporary b-trees in memory.
+            if db.configuration.readonly || !SQLiteSetup.applied.statementJournalChunks {
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            }
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walAutocheckpointPages)")
         }
         return config
@@ -162,7 +167,7 @@ public final class Ledger: @unchecked Sendable {
         let moved = tx.deadlinesMoved
         var result: Result<R, LedgerError> = .failure(.internalError("not run"))
         do {
-            try Ledger.inSavepoint(tx.db) {
+            try Ledger.inSavepoint(tx) {
                 tx.actor = operation.actor
                 do {
                     let value = try Idempotency.run(operation, in: tx)
@@ -181,22 +186,27 @@ public final class Ledger: @unchecked Sendable {
         return result
     }
 
-    /// GRDB's `Database.inSavepoint` inside a transaction, with its SAVEPOINT, RELEASE and ROLLBACK
-    /// TO statements prepared once and cached instead of parsed for every operation (the same
-    /// statements, run through GRDB the same way, in the same order).
-    static func inSavepoint(_ db: Database, _ operations: () throws -> Database.TransactionCompletion) throws {
-        precondition(db.isInsideTransaction, "operations run inside performBatch's transaction")
-        try db.cachedStatement(sql: "SAVEPOINT grdb").execute()
+    private static let savepointSQL = HotSQL("SAVEPOINT grdb")
+    private static let releaseSQL = HotSQL("RELEASE SAVEPOINT grdb")
+    private static let rollbackSQL = HotSQL("ROLLBACK TRANSACTION TO SAVEPOINT grdb")
+
+    /// GRDB's `Database.inSavepoint` inside a transaction: the same statements in the same order and
+    /// rules, prepared once per transaction and run with SQLite's C API (`Statement.run`). GRDB
+    /// does not see these savepoints; it would only need them for transaction observers, which the
+    /// Store does not register (its commit hook is its own, after `write` returns).
+    static func inSavepoint(_ tx: Tx, _ operations: () throws -> Database.TransactionCompletion) throws {
+        precondition(tx.db.isInsideTransaction, "operations run inside performBatch's transaction")
+        try tx.statement(savepointSQL).run { _ in }
         var firstError: Error?
         let needsRollback: Bool
         do {
             switch try operations() {
             case .commit:
                 // As GRDB: a transaction SQLite rolled back on its own is SQLITE_ABORT, not "no such savepoint".
-                guard db.isInsideTransaction else {
+                guard tx.db.isInsideTransaction else {
                     throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted")
                 }
-                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+                try tx.statement(releaseSQL).run { _ in }
                 needsRollback = false
             case .rollback:
                 needsRollback = true
@@ -208,8 +218,8 @@ public final class Ledger: @unchecked Sendable {
         if needsRollback {
             do {
                 // Rolling back alone does not remove the savepoint from SQLite's stack.
-                try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT grdb").execute()
-                try db.cachedStatement(sql: "RELEASE SAVEPOINT grdb").execute()
+                try tx.statement(rollbackSQL).run { _ in }
+                try tx.statement(releaseSQL).run { _ in }
             } catch {
                 if firstError == nil { firstError = error }
             }

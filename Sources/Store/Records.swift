@@ -68,11 +68,11 @@ struct LotRecord: FetchableRecord, Sendable {
         !refunded && !expiryDone && effectiveAtMs <= now && (frozen || expiresAtMs.map { now < $0 } ?? true)
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> LotRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM lot WHERE id = ?")
-        statement.bind { bind in bind(id) }
+    private static let selectById = HotSQL("SELECT \(columns) FROM lot WHERE id = ?")
+
+    static func fetch(_ source: some StatementSource, id: Int64) throws -> LotRecord? {
         var lot: LotRecord?
-        try statement.forEachRow { lot = LotRecord(columns: $0) }
+        try source.statement(selectById).forEachRow(binding: { bind in bind(id) }) { lot = LotRecord(columns: $0) }
         return lot
     }
 
@@ -120,9 +120,11 @@ struct LotRecord: FetchableRecord, Sendable {
         self.cycle = cycle
     }
 
-    static func setRemaining(_ db: Database, id: Int64, _ remaining: Int64) throws {
+    private static let updateRemaining = HotSQL("UPDATE lot SET remaining = ? WHERE id = ?")
+
+    static func setRemaining(_ source: some StatementSource, id: Int64, _ remaining: Int64) throws {
         precondition(remaining >= 0)
-        try db.cachedStatement(sql: "UPDATE lot SET remaining = ? WHERE id = ?").execute { bind in bind(remaining); bind(id) }
+        try source.statement(updateRemaining).run { bind in bind(remaining); bind(id) }
     }
 }
 
@@ -197,20 +199,21 @@ struct EventRecord: Sendable {
         rule = (row[17] as String?).flatMap(EventRecord.decodeRule)
     }
 
-    static func insert(_ record: EventRecord, _ db: Database) throws -> Int64 {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
-                purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try statement.execute { bind in
+    private static let insertSQL = HotSQL("""
+        INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
+            purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+
+    static func insert(_ record: EventRecord, _ tx: Tx) throws -> Int64 {
+        try tx.statement(insertSQL).run { bind in
             bind(record.kind.rawValue); bind(record.atMs); bind(record.recordedAtMs); bind(record.clientId)
             bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
             bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
             bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
             bind(record.rule.map(EventRecord.encodeRule))
         }
-        return db.lastInsertedRowID
+        return tx.db.lastInsertedRowID
     }
 
     var item: HistoryItem {
@@ -221,16 +224,50 @@ struct EventRecord: Sendable {
 
     // Rules are small flat string maps; sorted keys keep the stored text stable.
     static func encodeRule(_ rule: [String: String]) -> String {
-        // JSONEncoder's .sortedKeys order is the keys' byte order: the same for ASCII keys (all
-        // rules' keys are); any other key takes the encoder.
+        // JSONEncoder's .sortedKeys order is the keys' byte order: the same for ASCII keys (all rules'
+        // keys are). When nothing needs escaping either (the rules the Store writes), the text is
+        // assembled directly; anything else takes JSONText, or the encoder for other keys.
+        var pairs = rule.sorted { $0.key < $1.key }
+        if pairs.allSatisfy({ isPlain($0.key, asciiOnly: true) && isPlain($0.value, asciiOnly: false) }) {
+            // {"k":"v","k2":"v2"}: 2 braces, per pair 4 quotes and a colon, commas between pairs.
+            let count = pairs.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 5 } + max(pairs.count - 1, 0)
+            return String(unsafeUninitializedCapacity: count) { out in
+                var at = 0
+                func put(_ byte: UInt8) {
+                    precondition(at < out.count)
+                    out[at] = byte
+                    at += 1
+                }
+                func put(_ text: inout String) {
+                    text.withUTF8 { utf8 in
+                        precondition(at + utf8.count <= out.count)
+                        _ = UnsafeMutableBufferPointer(rebasing: out[at..<(at + utf8.count)]).initialize(from: utf8)
+                        at += utf8.count
+                    }
+                }
+                put(UInt8(ascii: "{"))
+                for index in pairs.indices {
+                    if index > 0 { put(UInt8(ascii: ",")) }
+                    put(UInt8(ascii: "\""))
+                    put(&pairs[index].key)
+                    put(UInt8(ascii: "\""))
+                    put(UInt8(ascii: ":"))
+                    put(UInt8(ascii: "\""))
+                    put(&pairs[index].value)
+                    put(UInt8(ascii: "\""))
+                }
+                put(UInt8(ascii: "}"))
+                return at
+            }
+        }
         if rule.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
             var json = JSONText(escapesSlashes: true, capacity: 128)
             json.raw("{")
-            for (index, key) in rule.keys.sorted().enumerated() {
+            for (index, pair) in pairs.enumerated() {
                 if index > 0 { json.raw(",") }
-                json.string(key)
+                json.string(pair.key)
                 json.raw(":")
-                json.string(rule[key]!)
+                json.string(pair.value)
             }
             json.raw("}")
             return String(decoding: json.bytes, as: UTF8.self)
@@ -238,6 +275,18 @@ struct EventRecord: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? String(decoding: encoder.encode(rule), as: UTF8.self)) ?? "{}"
+    }
+
+    /// Text JSONEncoder writes as it is (with its default `\/` for slashes): no control character,
+    /// quote, backslash or slash; and, for a key, ASCII only (sorted keys then sort by bytes).
+    private static func isPlain(_ text: String, asciiOnly: Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            utf8.allSatisfy {
+                $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/")
+                    && (!asciiOnly || $0 < 0x80)
+            }
+        }
     }
 
     static func decodeRule(_ text: String) -> [String: String]? {
@@ -255,9 +304,13 @@ struct SessionTypeRecord: FetchableRecord, Sendable {
     var lateCancelWindowS: Int64
     var lateCancelGraceS: Int64
     var archived: Bool
+    /// Whether a booking of this type was ever made (its requires_credit is then locked).
+    var booked: Bool
 
-    static let columns =
-        "id, name, requires_credit, credit_cost, allow_negative, late_cancel_window_s, late_cancel_grace_s, archived"
+    static let columns = """
+        id, name, requires_credit, credit_cost, allow_negative, late_cancel_window_s, late_cancel_grace_s, archived,
+        booked
+        """
 
     init(row: Row) {
         id = row[0]
@@ -268,6 +321,7 @@ struct SessionTypeRecord: FetchableRecord, Sendable {
         lateCancelWindowS = row[5]
         lateCancelGraceS = row[6]
         archived = row[7]
+        booked = row[8]
     }
 
     static func fetch(_ db: Database, id: String) throws -> SessionTypeRecord? {

@@ -6,6 +6,8 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-ledger") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2-import-staging") { db in try db.execute(sql: v2) }
+        // Rebuilds tables: GRDB runs it with foreign keys off, then checks them all before committing.
+        migrator.registerMigration("v3-write-path") { db in try db.execute(sql: v3) }
         return migrator
     }
 
@@ -228,5 +230,94 @@ enum Schema {
         PRIMARY KEY (import_id, seq)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX import_row_age ON import_row(created_at_ms);
+    """
+
+    // The tables every booking writes, rebuilt (ids and rowids kept) for a cheaper write path:
+    // - CHECKs list their allowed values as ORs: SQLite evaluates an IN list of more than two
+    //   constants by building a temporary b-tree each time a row is written;
+    // - `event` without AUTOINCREMENT: no sqlite_sequence update per event. Events are never deleted
+    //   (a trigger forbids it), so max(id) + 1 keeps ids increasing exactly as before;
+    // - `booking` without the `booking_type` index: `session_type.booked` answers the one query that
+    //   used it (session types are never deleted, so the foreign key does not need it);
+    // - two partial indexes no booking writes, for reads that scanned a whole table: a purchase's lot
+    //   (`lot_purchase`) and the credits rolled into a membership's lots (`event_to_lot`);
+    // - `event` without the `event_lot` index: only `verify` summed events per lot (now in one pass
+    //   over the events) and no lot is ever deleted, so the foreign key needs no index either.
+    static let v3 = """
+    CREATE TABLE booking_v3 (
+        id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL REFERENCES client(id),
+        session_type_id TEXT NOT NULL REFERENCES session_type(id),
+        starts_at_ms INTEGER NOT NULL,
+        ends_at_ms INTEGER NOT NULL CHECK (ends_at_ms > starts_at_ms),
+        credit_cost INTEGER NOT NULL CHECK (credit_cost >= 0),
+        status TEXT NOT NULL CHECK (status = 'booked' OR status = 'cancel_pending' OR status = 'cancelled_early'
+            OR status = 'cancelled_late' OR status = 'cancelled_waived' OR status = 'completed'
+            OR status = 'no_show'),
+        cancelled_at_ms INTEGER,
+        cancel_note TEXT CHECK (cancel_note IS NULL OR length(cancel_note) <= 500),
+        -- Deadlines: settle a pending cancellation; complete a booked session at its end.
+        settle_at_ms INTEGER,
+        complete_at_ms INTEGER,
+        created_at_ms INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO booking_v3 (rowid, id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
+        cancelled_at_ms, cancel_note, settle_at_ms, complete_at_ms, created_at_ms)
+    SELECT rowid, id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
+        cancelled_at_ms, cancel_note, settle_at_ms, complete_at_ms, created_at_ms FROM booking;
+    DROP TABLE booking;
+    ALTER TABLE booking_v3 RENAME TO booking;
+    CREATE INDEX booking_client ON booking(client_id, starts_at_ms);
+    CREATE INDEX booking_settle ON booking(settle_at_ms) WHERE settle_at_ms IS NOT NULL;
+    CREATE INDEX booking_complete ON booking(complete_at_ms) WHERE complete_at_ms IS NOT NULL;
+
+    -- A purchase finds its lot (purchase.get, refund) without scanning every lot.
+    CREATE INDEX lot_purchase ON lot(purchase_id) WHERE purchase_id IS NOT NULL;
+
+    -- Set by a type's first booking, read by session_type.update (requires_credit is locked once a
+    -- type has bookings), instead of an index on booking.session_type_id that every booking paid for.
+    ALTER TABLE session_type ADD COLUMN booked INTEGER NOT NULL DEFAULT 0 CHECK (booked IN (0, 1));
+    UPDATE session_type SET booked = 1 WHERE id IN (SELECT session_type_id FROM booking);
+
+    CREATE TABLE event_v3 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind = 'issued' OR kind = 'used' OR kind = 'returned' OR kind = 'voided'
+            OR kind = 'deleted' OR kind = 'expired' OR kind = 'rolled_over' OR kind = 'refunded'),
+        at_ms INTEGER NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES client(id),
+        scope TEXT NOT NULL,
+        lot_id INTEGER REFERENCES lot(id),
+        -- rolled_over only: the rollover lot the credits moved into.
+        to_lot_id INTEGER REFERENCES lot(id),
+        booking_id TEXT REFERENCES booking(id),
+        purchase_id TEXT REFERENCES purchase(id),
+        membership_id TEXT REFERENCES membership(id),
+        cycle INTEGER,
+        amount INTEGER NOT NULL,
+        credits INTEGER NOT NULL CHECK (credits >= 0),
+        actor TEXT NOT NULL,
+        staff TEXT,
+        note TEXT CHECK (note IS NULL OR length(note) <= 500),
+        rule TEXT
+    ) STRICT;
+    INSERT INTO event_v3 (id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
+        purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
+    SELECT id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
+        purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule FROM event;
+    DROP TABLE event;
+    ALTER TABLE event_v3 RENAME TO event;
+    CREATE INDEX event_client ON event(client_id, at_ms, id);
+    CREATE INDEX event_membership ON event(membership_id) WHERE membership_id IS NOT NULL;
+    CREATE INDEX event_purchase ON event(purchase_id) WHERE purchase_id IS NOT NULL;
+    -- rolled_over events only: the usage of a membership finds the credits rolled into its lots.
+    CREATE INDEX event_to_lot ON event(to_lot_id) WHERE to_lot_id IS NOT NULL;
+
+    -- The event log is append-only: only the note may change (and every edit is kept in note_edit).
+    CREATE TRIGGER event_no_delete BEFORE DELETE ON event
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER event_no_update BEFORE UPDATE OF id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id,
+        to_lot_id, booking_id, purchase_id, membership_id, cycle, amount, credits, actor, staff, rule ON event
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     """
 }

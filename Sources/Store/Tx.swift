@@ -5,7 +5,7 @@ import Scheduling
 
 /// The context of one transaction: the connection, the instant it runs at, the actor, and the
 /// events written so far (published after commit).
-public final class Tx {
+public final class Tx: StatementSource {
     let db: Database
     let nowMs: Int64
     let ledger: Ledger
@@ -16,6 +16,9 @@ public final class Tx {
     /// Session types read in this transaction (every booking and cancellation reads its type).
     /// Forgotten when a session type is written and when an operation is rolled back.
     private var sessionTypes: [String: SessionTypeRecord] = [:]
+    /// The hot statements prepared in this transaction, found by the identity of their `HotSQL`: a
+    /// dozen at most, so a scan beats hashing.
+    private var statements: [(sql: HotSQL, statement: Statement)] = []
 
     init(db: Database, nowMs: Int64, ledger: Ledger) {
         self.db = db
@@ -34,12 +37,30 @@ public final class Tx {
 
     func forgetCalendar() { cachedCalendar = nil }
 
+    /// The prepared statement for `sql`, from this transaction's cache (filled from GRDB's).
+    func statement(_ sql: HotSQL) throws -> Statement {
+        for entry in statements where entry.sql === sql { return entry.statement }
+        let statement = try db.cachedStatement(sql: sql.text)
+        statements.append((sql, statement))
+        return statement
+    }
+
     /// The session type `id` as this transaction sees it, or `not_found`.
     func sessionType(_ id: String) throws -> SessionTypeRecord {
         if let cached = sessionTypes[id] { return cached }
         let record = try SessionTypeRecord.require(db, id: id)
         sessionTypes[id] = record
         return record
+    }
+
+    private static let markBookedSQL = HotSQL("UPDATE session_type SET booked = 1 WHERE id = ?")
+
+    /// Records that `type` has a booking now (once per type: it locks its requires_credit).
+    func markBooked(_ type: SessionTypeRecord) throws {
+        try statement(Tx.markBookedSQL).run { bind in bind(type.id) }
+        var booked = type
+        booked.booked = true
+        sessionTypes[type.id] = booked
     }
 
     /// Called after any write to `session_type` and after a rollback.
@@ -73,7 +94,7 @@ public final class Tx {
             membershipId: lot?.membershipId, cycle: lot?.cycle, amount: amount, credits: credits,
             actor: actor.user, staff: actor.staff, note: (note?.isEmpty ?? true) ? nil : note,
             rule: rule)
-        record.id = try EventRecord.insert(record, db)
+        record.id = try EventRecord.insert(record, self)
         events.append(record)
         return record.id
     }

@@ -159,6 +159,8 @@ func load(_ options: LoadOptions) -> Int32 {
     for table in ["booking", "allocation"] {
         sqlite.exec("INSERT INTO main.\(table) SELECT * FROM side.\(table)")
     }
+    // As the Store marks a type at its first booking (it locks the type's requires_credit).
+    sqlite.exec("UPDATE session_type SET booked = 1 WHERE id IN (SELECT session_type_id FROM booking)")
     sqlite.exec("COMMIT")
     sqlite.exec("DETACH DATABASE side")
     for suffix in ["", "-wal", "-shm", "-journal"] { try? manager.removeItem(atPath: side + suffix) }

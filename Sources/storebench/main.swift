@@ -1,10 +1,11 @@
 // storebench: release-mode throughput of the Store on a file database with synchronous=FULL.
 //
-//   swift run -c release storebench [--bookings N] [--batch 64] [--dir PATH]
+//   swift run -c release storebench [--bookings N] [--batch 64] [--dir PATH] [--raw 0]
 //
 // It measures bookings applied through `Ledger.performBatch` (one transaction per batch, a savepoint
-// per booking, as the daemon's group commit does), and the raw SQLite ceiling on the same disk:
-// plain INSERTs with the same batch size, and one commit per row.
+// per booking, as the daemon's group commit does), then the early cancellation of every one of them
+// the same way (the daemon benchmark's other half), and the raw SQLite ceiling on the same disk:
+// plain INSERTs with the same batch size, and one commit per row (`--raw 0` skips those).
 import CSQLite
 import CreditProtocol
 import Foundation
@@ -14,6 +15,7 @@ struct Options {
     var bookings = 64_000
     var batch = 64
     var dir = FileManager.default.temporaryDirectory.appendingPathComponent("storebench").path
+    var raw = true
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -23,6 +25,7 @@ struct Options {
             case "--bookings": bookings = Int(value) ?? bookings
             case "--batch": batch = Int(value) ?? batch
             case "--dir": dir = value
+            case "--raw": raw = value != "0"
             default: fatalError("unknown flag \(flag)")
             }
         }
@@ -44,7 +47,48 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
-func benchLedger(_ options: Options) throws -> (rate: Double, cpuPerBooking: Double) {
+struct Phase {
+    var rate: Double
+    var cpuPerOperation: Double
+}
+
+/// Applies `count` operations made by `operation(index)` in batches, timing wall and CPU time.
+func run<R>(_ ledger: Ledger, _ options: Options, count: Int, nowMs: inout Int64,
+            _ operation: (Int) -> LedgerOperation<R>) throws -> Phase {
+    var done = 0
+    let cpuStart = cpuSeconds()
+    let elapsed = try seconds {
+        while done < count {
+            let ops = (0..<min(options.batch, count - done)).map { operation(done + $0) }
+            for result in ledger.performBatch(ops, nowMs: nowMs) { _ = try result.get() }
+            done += ops.count
+            nowMs += 1
+        }
+    }
+    let cpu = cpuSeconds() - cpuStart
+    return Phase(rate: Double(done) / elapsed, cpuPerOperation: cpu / Double(done))
+}
+
+// The two timed phases, kept out of line so that a profiler can count each alone, e.g.
+// `valgrind --tool=callgrind --toggle-collect='*bookingPhase*' .build/release/storebench --raw 0`.
+@inline(never)
+func bookingPhase(_ ledger: Ledger, _ options: Options, clients: Int, actor: Actor, nowMs: inout Int64) throws -> Phase {
+    let startsAt = Timestamp(ms: nowMs + 86_400_000 * 7)
+    return try run(ledger, options, count: options.bookings, nowMs: &nowMs) { i in
+        Ledger.bookingCreate(BookingCreateParams(id: "b\(i)", client: "c\(i % clients)", sessionType: "yoga",
+                                                 startsAt: startsAt), by: actor)
+    }
+}
+
+/// Bookings start a week ahead: every cancellation is early and gives the credits back to their lots.
+@inline(never)
+func cancellationPhase(_ ledger: Ledger, _ options: Options, actor: Actor, nowMs: inout Int64) throws -> Phase {
+    try run(ledger, options, count: options.bookings, nowMs: &nowMs) { i in
+        Ledger.bookingCancel(BookingCancelParams(id: "b\(i)"), by: actor)
+    }
+}
+
+func benchLedger(_ options: Options) throws -> (book: Phase, cancel: Phase) {
     let path = options.dir + "/ledger.sqlite"
     let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR"))
     let synchronous = try ledger.synchronousMode()
@@ -57,24 +101,11 @@ func benchLedger(_ options: Options) throws -> (rate: Double, cpuPerBooking: Dou
         _ = try ledger.perform(Ledger.clientCreate(ClientCreateParams(id: "c\(c)", name: "Client \(c)"), by: actor), nowMs: now)
         _ = try ledger.perform(Ledger.creditIssue(CreditIssueParams(client: "c\(c)", sessionType: "yoga", credits: 100_000), by: actor), nowMs: now)
     }
-    var made = 0
-    let cpuStart = cpuSeconds()
-    let elapsed = try seconds {
-        while made < options.bookings {
-            let ops = (0..<options.batch).map { i in
-                Ledger.bookingCreate(BookingCreateParams(
-                    id: "b\(made + i)", client: "c\((made + i) % clients)", sessionType: "yoga",
-                    startsAt: Timestamp(ms: now + 86_400_000 * 7)), by: actor)
-            }
-            for result in ledger.performBatch(ops, nowMs: now) { _ = try result.get() }
-            made += options.batch
-            now += 1
-        }
-    }
-    let cpu = cpuSeconds() - cpuStart
+    let book = try bookingPhase(ledger, options, clients: clients, actor: actor, nowMs: &now)
+    let cancel = try cancellationPhase(ledger, options, actor: actor, nowMs: &now)
     let verified = try ledger.verify()
     precondition(verified.ok)
-    return (Double(made) / elapsed, cpu / Double(made))
+    return (book, cancel)
 }
 
 func benchRaw(_ options: Options, batch: Int, rows: Int) -> Double {
@@ -107,12 +138,18 @@ func benchRaw(_ options: Options, batch: Int, rows: Int) -> Double {
 let options = Options(CommandLine.arguments)
 try? FileManager.default.removeItem(atPath: options.dir)
 try FileManager.default.createDirectory(atPath: options.dir, withIntermediateDirectories: true)
-let (ledgerRate, cpuPerBooking) = try benchLedger(options)
-let rawBatched = benchRaw(options, batch: options.batch, rows: options.bookings)
-let rawSingle = benchRaw(options, batch: 1, rows: min(options.bookings, 2000))
-print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FULL): \(Int(ledgerRate)) bookings/s")
-print(String(format: "  CPU per booking (user + system): %.1f µs", cpuPerBooking * 1e6))
-print("raw sqlite3 INSERT, \(options.batch) rows per commit:                  \(Int(rawBatched)) rows/s")
-print("raw sqlite3 INSERT, one commit per row:                          \(Int(rawSingle)) rows/s")
-print(String(format: "ledger / raw batched: %.2f", ledgerRate / rawBatched))
+let (book, cancel) = try benchLedger(options)
+print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FULL): \(Int(book.rate)) bookings/s")
+print(String(format: "  CPU per booking (user + system): %.1f µs", book.cpuPerOperation * 1e6))
+print("early cancellations of those bookings (batch \(options.batch)):        \(Int(cancel.rate)) cancels/s")
+print(String(format: "  CPU per cancel (user + system): %.1f µs", cancel.cpuPerOperation * 1e6))
+// The Store turns SQLite's memory statistics off before its first connection (SQLiteSetup.swift).
+print("SQLite memory statistics: \(sqlite3_memory_used() == 0 ? "off" : "on")")
+if options.raw {
+    let rawBatched = benchRaw(options, batch: options.batch, rows: options.bookings)
+    let rawSingle = benchRaw(options, batch: 1, rows: min(options.bookings, 2000))
+    print("raw sqlite3 INSERT, \(options.batch) rows per commit:                  \(Int(rawBatched)) rows/s")
+    print("raw sqlite3 INSERT, one commit per row:                          \(Int(rawSingle)) rows/s")
+    print(String(format: "ledger / raw batched: %.2f", book.rate / rawBatched))
+}
 try? FileManager.default.removeItem(atPath: options.dir)

@@ -87,6 +87,22 @@ import Testing
         #expect(renamed.name == "Hatha" && renamed.creditCost == 2 && renamed.requiresCredit)
     }
 
+    @Test func aFailedOrDryRunBookingDoesNotLockRequiresCredit() throws {
+        // Given a type and a client without credits
+        let f = try Fixture()
+        try f.type("yoga")
+        try f.client("c1")
+        // When one booking fails for lack of credits and another is only a dry run
+        #expect(error { try f.book("b1", "c1", "yoga") }.map { $0.wire.reason } == .insufficientCredits)
+        try f.issue("c1", "yoga", 1)
+        _ = try f.run(Ledger.bookingCreate(BookingCreateParams(
+            id: "b2", client: "c1", sessionType: "yoga", startsAt: Timestamp(ms: f.nowMs + 86_400_000), dryRun: true),
+            by: f.actor))
+        // Then the type has no booking and requires_credit may still change
+        #expect(error { try f.ledger.booking("b2") }.map { $0.wire.reason } == .notFound)
+        _ = try f.run(Ledger.sessionTypeUpdate(SessionTypeUpdateParams(id: "yoga", requiresCredit: false), by: f.actor))
+    }
+
     @Test func balanceAsOfAPastInstant() throws {
         let f = try Fixture()
         try f.type("yoga")

@@ -19,6 +19,7 @@ enum Bookings {
         }
         let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
         try insert(tx, p, endsAtMs: endsAtMs, cost: cost)
+        if !type.booked { try tx.markBooked(type) }
         tx.deadlineChanged()
         var allocations: [Allocation] = []
         let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
@@ -28,13 +29,15 @@ enum Bookings {
                        creditsLeft: left, dryRun: (p.dryRun ?? false) ? true : nil)
     }
 
+    private static let insertSQL = HotSQL("""
+        INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
+            complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
+        """)
+
     /// Inserts the booking row; the primary key and the client foreign key do the existence checks.
     private static func insert(_ tx: Tx, _ p: BookingCreateParams, endsAtMs: Int64, cost: Int64) throws {
         do {
-            try tx.db.cachedStatement(sql: """
-                INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
-                    complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
-                """).execute { bind in
+            try tx.statement(insertSQL).run { bind in
                     bind(p.id); bind(p.client); bind(p.sessionType); bind(p.startsAt.ms); bind(endsAtMs); bind(cost)
                     bind(endsAtMs); bind(tx.nowMs)
                 }
@@ -58,7 +61,7 @@ enum Bookings {
         var left = cost
         for lot in lots where left > 0 {
             let take = min(lot.remaining, left)
-            try LotRecord.setRemaining(tx.db, id: lot.id, lot.remaining - take)
+            try LotRecord.setRemaining(tx, id: lot.id, lot.remaining - take)
             try Allocations.insert(tx, booking: booking, client: client, scope: lot.scope, lot: lot.id, credits: take)
             allocations.append(Allocation(lot: lot.id, credits: take))
             try tx.append(.used, client: client, scope: lot.scope, amount: -take, credits: take, lot: lot,
@@ -76,7 +79,7 @@ enum Bookings {
 
     static func cancel(_ tx: Tx, _ p: BookingCancelParams) throws -> Booking {
         try Validate.note(p.note)
-        let booking = try get(tx.db, id: p.id)
+        let (booking, held) = try read(tx, id: p.id)
         guard booking.status == .booked else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked session can be cancelled")
         }
@@ -88,7 +91,7 @@ enum Bookings {
                     "window_s": String(type.lateCancelWindowS), "cancelled_at": Timestamp(ms: tx.nowMs).description]
         if early {
             rule["decision"] = "early"
-            try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: rule)
+            try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note, rule: rule)
             try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
             // What `get` would read back now: giving credits back changes only the allocations'
             // state, which a booking does not show; the status update is the one just made.
@@ -102,34 +105,35 @@ enum Bookings {
             try setStatus(tx, p.id, .cancelPending, cancelledAtMs: tx.nowMs, settleAtMs: settleAtMs)
             tx.deadlineChanged()
             if type.lateCancelGraceS == 0 {
-                try settleNow(tx, booking: try get(tx.db, id: p.id), atMs: tx.nowMs, note: p.note, by: "cancel")
+                try settleNow(tx, booking: try get(tx, id: p.id), atMs: tx.nowMs, note: p.note, by: "cancel")
             } else if let note = p.note, !note.isEmpty {
                 // The note belongs on the `voided` event, written when the cancellation settles.
                 try tx.db.execute(sql: "UPDATE booking SET cancel_note = ? WHERE id = ?", arguments: [note, p.id])
             }
         }
-        return try get(tx.db, id: p.id)
+        return try get(tx, id: p.id)
     }
 
     static func waive(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
         try Validate.note(p.note)
-        let booking = try get(tx.db, id: p.id)
+        let (booking, held) = try read(tx, id: p.id)
         guard booking.status == .cancelPending else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be waived")
         }
-        try Allocations.giveBack(tx, booking: p.id, client: booking.client, note: p.note, rule: ["decision": "waived"])
+        try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note,
+                                 rule: ["decision": "waived"])
         try setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
-        return try get(tx.db, id: p.id)
+        return try get(tx, id: p.id)
     }
 
     static func settle(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
         try Validate.note(p.note)
-        let booking = try get(tx.db, id: p.id)
+        let booking = try get(tx, id: p.id)
         guard booking.status == .cancelPending else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be settled")
         }
         try settleNow(tx, booking: booking, atMs: tx.nowMs, note: p.note, by: "staff")
-        return try get(tx.db, id: p.id)
+        return try get(tx, id: p.id)
     }
 
     /// Forfeits a pending late cancellation: `voided` (amount 0, credits = cost).
@@ -149,30 +153,37 @@ enum Bookings {
     }
 
     static func noShow(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
-        let booking = try get(tx.db, id: p.id)
+        let booking = try get(tx, id: p.id)
         guard booking.status == .booked || booking.status == .completed else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked or completed session can be a no-show")
         }
         try setStatus(tx, p.id, .noShow, cancelledAtMs: nil, settleAtMs: nil)
-        return try get(tx.db, id: p.id)
+        return try get(tx, id: p.id)
     }
+
+    private static let setStatusSQL = HotSQL("""
+        UPDATE booking SET status = ?, cancelled_at_ms = ?, settle_at_ms = ?,
+            complete_at_ms = CASE WHEN ? = 'booked' THEN complete_at_ms ELSE NULL END
+        WHERE id = ?
+        """)
 
     static func setStatus(_ tx: Tx, _ id: String, _ status: BookingStatus, cancelledAtMs: Int64?,
                           settleAtMs: Int64?) throws {
-        try tx.db.cachedStatement(sql: """
-            UPDATE booking SET status = ?, cancelled_at_ms = ?, settle_at_ms = ?,
-                complete_at_ms = CASE WHEN ? = 'booked' THEN complete_at_ms ELSE NULL END
-            WHERE id = ?
-            """).execute { bind in
+        try tx.statement(setStatusSQL).run { bind in
                 bind(status.rawValue); bind(cancelledAtMs); bind(settleAtMs); bind(status.rawValue); bind(id)
             }
     }
 
-    static func get(_ db: Database, id: String) throws -> Booking {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM booking WHERE id = ?")
-        statement.bind { bind in bind(id) }
+    private static let selectByIdSQL = HotSQL("SELECT \(columns) FROM booking WHERE id = ?")
+
+    static func get(_ source: some StatementSource, id: String) throws -> Booking {
+        try read(source, id: id).booking
+    }
+
+    /// The booking `id` and the allocations it still holds, or `not_found`.
+    static func read(_ source: some StatementSource, id: String) throws -> (booking: Booking, held: [Allocations.Held]) {
         var found: Booking?
-        try statement.forEachRow { c in
+        try source.statement(selectByIdSQL).forEachRow(binding: { bind in bind(id) }) { c in
             // The same columns as `booking(_:_:)`; allocations are read once the row is done.
             found = Booking(id: c.string(0), client: c.string(1), sessionType: c.string(2),
                             startsAt: Timestamp(ms: c.int64(3)), endsAt: Timestamp(ms: c.int64(4)),
@@ -182,8 +193,9 @@ enum Bookings {
                             dryRun: nil)
         }
         guard var booking = found else { throw LedgerError.notFound("booking \(id) not found") }
-        booking.allocations = try Allocations.all(db, booking: id)
-        return booking
+        let allocations = try Allocations.read(source, booking: id)
+        booking.allocations = allocations.all
+        return (booking, allocations.held)
     }
 
     static let columns = """
@@ -203,14 +215,18 @@ enum Bookings {
     static func list(_ db: Database, _ p: BookingListParams) throws -> Page<Booking> {
         let limit = try Validate.pageSize(p.limit)
         let after = try Cursor.decode(p.cursor)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT \(columns) FROM booking
-            WHERE (? IS NULL OR client_id = ?) AND (? IS NULL OR status = ?)
-              AND (? IS NULL OR starts_at_ms >= ?) AND (? IS NULL OR starts_at_ms < ?)
-              AND (? IS NULL OR (starts_at_ms, id) > (?, ?))
-            ORDER BY starts_at_ms, id LIMIT ?
-            """, arguments: [p.client, p.client, p.status?.rawValue, p.status?.rawValue, p.from?.ms, p.from?.ms,
-                             p.to?.ms, p.to?.ms, after?.ms, after?.ms, after?.key, limit + 1])
+        // Only the filters given, so that a client's bookings are searched in booking_client (an
+        // `? IS NULL OR client_id = ?` form scans every booking).
+        var sql = "SELECT \(columns) FROM booking WHERE 1"
+        var arguments: StatementArguments = []
+        if let client = p.client { sql += " AND client_id = ?"; arguments += [client] }
+        if let status = p.status { sql += " AND status = ?"; arguments += [status.rawValue] }
+        if let from = p.from { sql += " AND starts_at_ms >= ?"; arguments += [from.ms] }
+        if let to = p.to { sql += " AND starts_at_ms < ?"; arguments += [to.ms] }
+        if let after { sql += " AND (starts_at_ms, id) > (?, ?)"; arguments += [after.ms, after.key] }
+        sql += " ORDER BY starts_at_ms, id LIMIT ?"
+        arguments += [limit + 1]
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
         let items = try rows.map { try booking(db, $0) }
         return Setup.page(items, limit: limit) { Cursor.encode(ms: $0.startsAt.ms, key: $0.id) }
     }

@@ -173,18 +173,37 @@ enum Credits {
             """), arguments: [client, scope, tx.nowMs, tx.nowMs])
     }
 
+    // `+scope`: the index is searched by client only. An IN list on an indexed column costs a
+    // temporary b-tree per execution, and the ORDER BY a sorter; a client has few lots.
+    private static let bookableSQL = HotSQL("""
+        SELECT \(LotRecord.columns) FROM lot
+        WHERE client_id = ? AND +scope IN (?, 'any') AND remaining > 0 AND refunded = 0 AND frozen = 0
+          AND expiry_done = 0 AND effective_at_ms <= ? AND (expires_at_ms IS NULL OR expires_at_ms > ?)
+        """)
+
     /// Lots a booking of `type` may use, in burn-down order: the type's own lots before `any`; then
     /// earliest expiry (none last); then earliest effective; then lowest id.
     static func bookableLots(_ tx: Tx, client: String, type: String) throws -> [LotRecord] {
-        let statement = try tx.db.cachedStatement(sql: """
-            SELECT \(LotRecord.columns) FROM lot
-            WHERE client_id = ? AND scope IN (?, 'any') AND remaining > 0 AND refunded = 0 AND frozen = 0
-              AND expiry_done = 0 AND effective_at_ms <= ? AND (expires_at_ms IS NULL OR expires_at_ms > ?)
-            ORDER BY scope = 'any', expires_at_ms IS NULL, expires_at_ms, effective_at_ms, id
-            """)
-        statement.bind { bind in bind(client); bind(type); bind(tx.nowMs); bind(tx.nowMs) }
         var lots: [LotRecord] = []
-        try statement.forEachRow { lots.append(LotRecord(columns: $0)) }
+        try tx.statement(bookableSQL).forEachRow(binding: { bind in
+            bind(client); bind(type); bind(tx.nowMs); bind(tx.nowMs)
+        }) { lots.append(LotRecord(columns: $0)) }
+        if lots.count > 1 { lots.sort(by: burnsFirst) }
         return lots
+    }
+
+    /// The burn-down order: the type's own lots before `any`; then earliest expiry (none last); then
+    /// earliest effective; then lowest id.
+    static func burnsFirst(_ a: LotRecord, _ b: LotRecord) -> Bool {
+        let anyA = a.scope == "any", anyB = b.scope == "any"
+        if anyA != anyB { return !anyA }
+        switch (a.expiresAtMs, b.expiresAtMs) {
+        case let (x?, y?) where x != y: return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: break
+        }
+        if a.effectiveAtMs != b.effectiveAtMs { return a.effectiveAtMs < b.effectiveAtMs }
+        return a.id < b.id
     }
 }

@@ -51,9 +51,7 @@ enum Setup {
             record.name = name
         }
         if let requiresCredit = p.requiresCredit, requiresCredit != record.requiresCredit {
-            let booked = try Bool.fetchOne(tx.db, sql: "SELECT 1 FROM booking WHERE session_type_id = ? LIMIT 1",
-                                           arguments: [p.id]) ?? false
-            guard !booked else {
+            guard !record.booked else {
                 throw LedgerError.sessionTypeLocked("requires_credit of \(p.id) cannot change once it has bookings")
             }
             record.requiresCredit = requiresCredit
