@@ -51,7 +51,7 @@ enum WireCoding {
         if let page = value as? Page<HistoryItem> { return encode(history: page) }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .withoutEscapingSlashes
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // stable output: the same reply every time
         do { return try encoder.encode(value) } catch {
             throw WireError(.internalError, "result does not encode: \(error)")
         }
