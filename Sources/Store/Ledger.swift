@@ -33,12 +33,14 @@ public final class Ledger: @unchecked Sendable {
     private let hooks = Hooks()
 
     /// Opens (creating and migrating if needed) the ledger at `path`, or an in-memory one when `path` is nil.
-    public init(path: String?, studio: Studio, idempotencyRetentionDays: Int = Limits.idempotencyRetentionDaysDefault)
-        throws(LedgerError) {
+    /// `willMigrate` hears the identifiers of the migrations about to run on an existing database
+    /// (some rebuild whole tables, so a large ledger takes a while), before they run.
+    public init(path: String?, studio: Studio, idempotencyRetentionDays: Int = Limits.idempotencyRetentionDaysDefault,
+                willMigrate: (([String]) -> Void)? = nil) throws(LedgerError) {
         precondition(idempotencyRetentionDays >= 1)
         idempotencyRetentionMs = Int64(idempotencyRetentionDays) * 86_400_000
         do {
-            (writer, isReadOnly) = try Ledger.open(path: path, studio: studio)
+            (writer, isReadOnly) = try Ledger.open(path: path, studio: studio, willMigrate: willMigrate)
         } catch {
             throw LedgerError.from(error)
         }
@@ -48,7 +50,7 @@ public final class Ledger: @unchecked Sendable {
 
     /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
     /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
-    private static func open(path: String?, studio: Studio) throws -> (any DatabaseWriter, Bool) {
+    private static func open(path: String?, studio: Studio, willMigrate: (([String]) -> Void)?) throws -> (any DatabaseWriter, Bool) {
         _ = SQLiteSetup.applied
         let config = configuration(readonly: false)
         guard let path else {
@@ -60,7 +62,7 @@ public final class Ledger: @unchecked Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            try prepare(pool, studio: studio)
+            try prepare(pool, studio: studio, willMigrate: willMigrate)
             return (pool, false)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && FileManager.default.fileExists(atPath: path) {
             return (try openReadOnly(path: path, error: error), true)
@@ -98,8 +100,15 @@ public final class Ledger: @unchecked Sendable {
         return config
     }
 
-    private static func prepare(_ writer: any DatabaseWriter, studio: Studio) throws {
-        try Schema.migrator().migrate(writer)
+    private static func prepare(_ writer: any DatabaseWriter, studio: Studio, willMigrate: (([String]) -> Void)? = nil) throws {
+        let migrator = Schema.migrator()
+        if let willMigrate {
+            let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
+            let pending = migrator.migrations.filter { !applied.contains($0) }
+            // A new database (nothing applied yet) is empty: creating it is instant.
+            if !applied.isEmpty && !pending.isEmpty { willMigrate(pending) }
+        }
+        try migrator.migrate(writer)
         try writer.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO studio (id, time_zone, currency) VALUES (1, ?, ?)",
                            arguments: [studio.timeZone, studio.currency])

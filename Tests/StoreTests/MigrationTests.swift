@@ -58,7 +58,11 @@ import Testing
         }()
 
         // When the current Store opens it
-        let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR"))
+        let told = Told()
+        let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
+
+        // Then the opener heard which migrations were about to run (the daemon tells systemd)
+        #expect(told.pending == ["v3-write-path"])
 
         // Then every row is kept with its id, the ledger verifies clean, and the append-only rules hold
         try ledger.read { db in
@@ -95,4 +99,24 @@ import Testing
         #expect(history.items.map(\.id) == [5, 4, 3, 2, 1])
         #expect(try ledger.verify().ok)
     }
+
+
+    @Test func openingANewOrCurrentLedgerAnnouncesNoMigration() throws {
+        // Given a path with no database
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("creditd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ledger.sqlite").path
+        let told = Told()
+        // When it is created, and then opened again
+        _ = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
+        _ = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
+        // Then neither open announced a migration: creating the schema is instant, and the second had nothing to do
+        #expect(told.pending == nil)
+    }
+}
+
+/// What a `willMigrate` callback was told.
+private final class Told: @unchecked Sendable {
+    var pending: [String]?
 }

@@ -16,6 +16,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     private let backupDirectory: String
     private let connections: @Sendable () -> Int
     private let status = StatusLine()
+    /// How long systemd is asked to wait for start-up while migrations run.
+    private static let migrationTimeoutUsec = 3_600_000_000
 
     init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
          connections: @escaping @Sendable () -> Int) throws {
@@ -25,7 +27,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         let studio = Studio(timeZone: config.studio.timeZone, currency: config.studio.currency)
         do {
             ledger = try Ledger(path: config.databasePath, studio: studio,
-                                idempotencyRetentionDays: config.idempotencyRetentionDays)
+                                idempotencyRetentionDays: config.idempotencyRetentionDays) { pending in
+                // Some migrations rebuild whole tables: on a large ledger they outlast systemd's
+                // start-up timeout, which would kill the daemon mid-migration (it rolls back, and the
+                // next start would be killed the same way). Ask for an hour and say why.
+                logger.notice("migrating the schema: \(pending.joined(separator: ", "))")
+                Systemd.notify("EXTEND_TIMEOUT_USEC=\(Self.migrationTimeoutUsec)")
+                Systemd.status("migrating the schema: \(pending.joined(separator: ", "))")
+            }
             // The config's [studio] is authoritative: applied at every start (not possible read-only).
             if ledger.isReadOnly {
                 logger.warning("the database is on read-only media: serving reads, every write is unavailable")
