@@ -37,6 +37,9 @@ struct BenchOptions {
     var garbageRate = 10.0
     var garbageKinds = GarbageKind.allCases
     var seed: UInt64 = 1
+    /// 0: a thread per connection, blocking on its replies; N: the connections shared by N
+    /// threads that each poll(2) theirs (as redis-benchmark's one event loop does).
+    var threads = 0
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
@@ -60,6 +63,7 @@ struct BenchOptions {
             case "--garbage-rate": garbageRate = max(0, Double(value) ?? garbageRate)
             case "--garbage-kinds": garbageKinds = GarbageKind.parse(value)
             case "--seed": seed = UInt64(value) ?? seed
+            case "--threads": threads = max(0, Int(value) ?? threads)
             default: fail("unknown flag \(flag) (see creditbench --help)")
             }
         }
@@ -156,65 +160,15 @@ struct RequestSource {
     }
 }
 
-/// The benchmark loop of one connection.
+/// The benchmark loop of one connection on a thread of its own (blocking reads).
 func drive(connection index: Int, options: BenchOptions, run: String, measureFrom: UInt64, measureUntil: UInt64) -> Tally {
-    let connection = Connection(path: options.socket)
-    var source = RequestSource(workload: options.workload, run: run, index: index, readClients: options.clients,
-                               ownClientCount: options.connections, seed: options.seed)
-    // Send instants and kinds of requests without a reply yet; replies come in request order.
-    var sentAt: [UInt64] = []
-    var sentOp: [Op] = []
-    sentAt.reserveCapacity(1 << 16)
-    sentOp.reserveCapacity(1 << 16)
-    var head = 0
-    var tally = Tally()
-
-    func requests(_ count: Int, finishing: Bool = false) -> [UInt8] {
-        var text = ""
-        let now = nowNs()
-        for _ in 0..<count {
-            let op = finishing ? Op.cancel : source.nextOp()
-            text += source.line(op)
-            text += "\n"
-            sentAt.append(now)
-            sentOp.append(op)
-        }
-        return Array(text.utf8)
+    let driver = ConnectionDriver(index: index, options: options, run: run, measureFrom: measureFrom,
+                                  measureUntil: measureUntil)
+    driver.start()
+    while !driver.finished {
+        driver.step { driver.connection.readLines($0) }
     }
-
-    connection.write(requests(options.window))
-    var stopping = false
-    while head < sentAt.count {
-        var received = 0
-        connection.readLines { line in
-            let now = nowNs()
-            if now >= measureFrom && now < measureUntil {
-                let op = sentOp[head]
-                tally.replies += 1
-                tally.counts[op.rawValue] += 1
-                _ = tally.histograms[op.rawValue].record(max(1, (now - sentAt[head]) / 1000))
-                if contains(line, Marker.error) {
-                    tally.errors += 1
-                    if tally.firstError == nil { tally.firstError = String(decoding: line, as: UTF8.self) }
-                }
-            }
-            head += 1
-            received += 1
-        }
-        if head > 1 << 15 {  // keep the queues short
-            sentAt.removeFirst(head)
-            sentOp.removeFirst(head)
-            head = 0
-        }
-        if !stopping, nowNs() >= measureUntil { stopping = true }
-        if stopping {
-            // Leave no booking holding a credit: cancel the open one before stopping.
-            if source.mustFinish { connection.write(requests(1, finishing: true)) }
-        } else if received > 0 {
-            connection.write(requests(received))
-        }
-    }
-    return tally
+    return driver.tally
 }
 
 func expectOK(_ reply: String, allowing reason: String? = nil) {
@@ -289,7 +243,21 @@ func benchmark(_ options: BenchOptions) -> Int32 {
     }
     let results = Results()
     let done = DispatchGroup()
-    for index in 0..<options.connections {
+    if options.threads > 0 {
+        let threads = min(options.threads, options.connections)
+        for thread in 0..<threads {
+            done.enter()
+            let indices = Array(stride(from: thread, to: options.connections, by: threads))
+            let worker = Thread { [options, run] in
+                for tally in drivePolling(connections: indices, options: options, run: run, measureFrom: measureFrom,
+                                          measureUntil: measureUntil) { results.add(tally) }
+                done.leave()
+            }
+            worker.stackSize = 1 << 20
+            worker.start()
+        }
+    }
+    for index in 0..<options.connections where options.threads == 0 {
         done.enter()
         let thread = Thread { [options, run] in
             results.add(drive(connection: index, options: options, run: run, measureFrom: measureFrom,

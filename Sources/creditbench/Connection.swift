@@ -87,6 +87,24 @@ final class Connection {
         }
     }
 
+    /// Calls `each` for every complete line one non-blocking read brings (none if the socket
+    /// has nothing yet).
+    func readAvailableLines(_ each: (ArraySlice<UInt8>) -> Void) {
+        var n: Int
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+        } while n < 0 && errno == EINTR
+        if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { return }
+        guard n > 0 else { fail("the daemon closed the connection") }
+        buffer.append(contentsOf: chunk[..<n])
+        var start = 0
+        while let newline = buffer[start...].firstIndex(of: 10) {
+            each(buffer[start..<newline])
+            start = newline + 1
+        }
+        buffer.removeFirst(start)
+    }
+
     /// One call, one reply line.
     func call(_ method: String, _ params: String, id: Int = 0) -> String {
         write(Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#.utf8) + [10])

@@ -2,10 +2,11 @@
 //
 //   creditbench [run] --socket PATH [--connections 32] [--seconds 10] [--warmup 2] [--window 32]
 //               [--workload book-cancel|balance|history|studio-day] [--clients K] [--json]
-//               [--garbage N [--garbage-rate R] [--garbage-kinds all|K,K|-K,-K]] [--seed S]
+//               [--garbage N [--garbage-rate R] [--garbage-kinds all|K,K|-K,-K]] [--seed S] [--threads T]
 //   creditbench load --database PATH --clients 1k..1M --events ..10M [--force] [--verify] [--json]
 //
-// Workloads (each connection is one thread with its own socket, keeping `window` requests in flight):
+// Workloads (each connection is one thread with its own socket, keeping `window` requests in flight;
+// with --threads T, T threads share the connections and poll(2) for replies, as redis-benchmark does):
 //   book-cancel  booking.create then booking.cancel of the same booking (early): two durable writes
 //                that leave the client's balance as it was; every writing client is checked at the end.
 //   balance      balance.get of a random client (of the K dataset clients, or the benchmark's own).
@@ -24,7 +25,7 @@ if arguments.first == "--help" || arguments.first == "-h" {
     print("""
         usage: creditbench [run] --socket PATH [--connections N] [--seconds D] [--warmup W] [--window K]
                            [--workload book-cancel|balance|history|studio-day] [--clients K] [--json]
-                           [--garbage N [--garbage-rate R] [--garbage-kinds all|K,K|-K,-K]] [--seed S]
+                           [--garbage N [--garbage-rate R] [--garbage-kinds all|K,K|-K,-K]] [--seed S] [--threads T]
                creditbench load --database PATH --clients 1k..1M --events ..10M [--force] [--verify] [--json]
         """)
     exit(0)
