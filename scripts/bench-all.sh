@@ -23,6 +23,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${BENCH_SECONDS:-10}
+# Threads of the load client: 1 waits on every connection with poll(2), as redis-benchmark does
+# (0: one blocking thread per connection, the first sessions' client).
+client_threads=${BENCH_CLIENT_THREADS:-1}
 rounds=${BENCH_ROUNDS:-3}
 clients=${BENCH_CLIENTS:-1M}
 events=${BENCH_EVENTS:-10M}
@@ -87,7 +90,7 @@ redis_p99() { awk '/latency summary/ { getline; getline; print $5 }' "$1" | tail
 redis_p50() { awk '/latency summary/ { getline; getline; print $3 }' "$1" | tail -1; }
 
 echo "== commands"
-echo "creditbench --socket SOCK --workload W --connections C --window K --seconds $seconds --warmup 2 [--clients N]"
+echo "creditbench --socket SOCK --threads $client_threads --workload W --connections C --window K --seconds $seconds --warmup 2 [--clients N]"
 echo "redis-server --appendonly yes --appendfsync always --unixsocket SOCK --port 0 --save ''"
 echo "redis-benchmark -s SOCK -t incr -c 32 -n 200000 | -t get -c 32 -n 1000000 -r 1000000"
 
@@ -116,7 +119,7 @@ if ! skipped writes; then
         echo "== writes round $round"
         rm -f "$work/writes.sqlite"*
         start_creditd "$work/writes.sqlite"
-        "$bin/creditbench" --socket "$work/creditd.sock" --workload book-cancel --connections 32 --window 32 \
+        "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload book-cancel --connections 32 --window 32 \
             --seconds "$seconds" --warmup 2 >"$work/writes.$round.out"
         stop_creditd
         sed 's/^/  /' "$work/writes.$round.out"
@@ -179,7 +182,7 @@ if ! skipped reads; then
             perf record -a -F 999 -g -o "$work/perf-reads.data" -- sleep $((seconds + 2)) >/dev/null 2>&1 &
             perf_pid=$!
         fi
-        "$bin/creditbench" --socket "$work/creditd.sock" --workload balance --clients "$dataset_clients" \
+        "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload balance --clients "$dataset_clients" \
             --connections 32 --window 1 --seconds "$seconds" --warmup 2 --json >"$work/reads.$round.json"
         if [ -n "$perf_pid" ]; then
             wait "$perf_pid" || true
@@ -200,7 +203,7 @@ if ! skipped reads; then
     reads_c=$(printf '%s\n' "${read_c[@]}" | median); reads_c99=$(printf '%s\n' "${read_c99[@]}" | median)
     reads_r=$(printf '%s\n' "${read_r[@]}" | median); reads_r99=$(printf '%s\n' "${read_r99[@]}" | median)
     echo "== reads, pipelined (32 connections x 16 in flight) vs redis-benchmark -P 16"
-    "$bin/creditbench" --socket "$work/creditd.sock" --workload balance --clients "$dataset_clients" \
+    "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload balance --clients "$dataset_clients" \
         --connections 32 --window 16 --seconds "$seconds" --warmup 2 | sed 's/^/  /'
     start_redis
     redis-benchmark -s "$work/redis.sock" -t set -r 1000000 -n 2000000 -c 32 -P 64 -q >/dev/null 2>&1
@@ -211,17 +214,17 @@ fi
 if ! skipped extra; then
     for workload in history studio-day; do
         echo "== $workload over the dataset (32 connections x 1)"
-        "$bin/creditbench" --socket "$work/creditd.sock" --workload "$workload" --clients "$dataset_clients" \
+        "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload "$workload" --clients "$dataset_clients" \
             --connections 32 --window 1 --seconds "$seconds" --warmup 2 | sed 's/^/  /'
     done
 fi
 if ! skipped garbage; then
     echo "== bad input at scale: 32 well-behaved connections ($good, 1 in flight), without and with garbage"
-    "$bin/creditbench" --socket "$work/creditd.sock" --workload "$good" --clients "$dataset_clients" \
+    "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload "$good" --clients "$dataset_clients" \
         --connections 32 --window 1 --seconds "$seconds" --warmup 2 --json >"$work/good-alone.json"
     echo "  alone: $(json "f\"{d['ops_per_second']:.0f}/s p50 {d['latency_ms']['p50']} ms p99 {d['latency_ms']['p99']} ms errors {d['errors']}\"" <"$work/good-alone.json")"
     for rate in $garbage_rates; do
-        "$bin/creditbench" --socket "$work/creditd.sock" --workload "$good" --clients "$dataset_clients" \
+        "$bin/creditbench" --socket "$work/creditd.sock" --threads "$client_threads" --workload "$good" --clients "$dataset_clients" \
             --connections 32 --window 1 --seconds "$seconds" --warmup 2 --garbage "$garbage" --garbage-rate "$rate" \
             >"$work/garbage.$rate.out" || true
         echo "  with $garbage garbage connections at $([ "$rate" = 0 ] && echo "full speed" || echo "$rate lines/s each"):"
