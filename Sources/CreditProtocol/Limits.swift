@@ -15,8 +15,11 @@ public enum Limits {
     public static let connectionBufferedBytesMax = 1 << 20
     /// A connection paused at `connectionBufferedBytesMax` is read again once it holds at most this.
     public static let connectionBufferedBytesResume = 256 << 10
-    /// Most mutating requests applied in one group-commit transaction.
-    public static let groupCommitMax = 256
+    /// Most mutating requests applied in one group-commit transaction. Bigger groups share a
+    /// commit, an fsync and each connection's reply wake-up among more calls: 512 took creditd's
+    /// CPU per durable write from ~30 to ~25 µs against 256 (docs/BENCHMARKS.md, issue 4); at
+    /// ~20 µs of writer time per call a full group holds the writer ~10 ms (readers never wait).
+    public static let groupCommitMax = 512
     /// Longest identifier (client, session type, booking, package, plan, membership, purchase).
     public static let idCharactersMax = 64
     /// Longest display name.
