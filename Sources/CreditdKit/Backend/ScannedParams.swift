@@ -2,7 +2,7 @@ import CreditProtocol
 import Foundation
 
 /// Params that can be read straight from the bytes of a flat params object, for the most
-/// frequent reads, instead of through `JSONDecoder`.
+/// frequent reads and writes, instead of through `JSONDecoder`.
 ///
 /// `init?(scanning:)` answers only when the outcome is certain to be the value `JSONDecoder`
 /// would decode: every member known, of the expected type, valid. For anything else (an unknown
@@ -71,6 +71,24 @@ enum ParamsScanner {
         var text: String?? {
             switch self {
             case .string(let text): return .some(text)
+            case .null: return .some(nil)
+            default: return nil
+            }
+        }
+
+        /// An integer or null (nil: another type).
+        var integerOrNull: Int64?? {
+            switch self {
+            case .integer(let value): return .some(value)
+            case .null: return .some(nil)
+            default: return nil
+            }
+        }
+
+        /// true, false or null (nil: another type).
+        var flag: Bool?? {
+            switch self {
+            case .bool(let value): return .some(value)
             case .null: return .some(nil)
             default: return nil
             }
@@ -198,5 +216,67 @@ enum ParamsScanner {
             i += count
             return true
         }
+    }
+}
+
+// The writes creditbench (and a busy front desk) sends most: booking.create and booking.cancel,
+// decoded on the event loop for every durable write.
+
+extension BookingCreateParams: ScannedParams {
+    init?(scanning members: [ParamsScanner.Member]) {
+        var id: String?
+        var client: String?
+        var sessionType: String?
+        var startsAt: Timestamp?
+        var params = BookingCreateParams(id: "", client: "", sessionType: "", startsAt: Timestamp(ms: 0))
+        for member in members {
+            switch member.key {
+            case "id": guard case .string(let text) = member.value else { return nil }; id = text
+            case "client": guard case .string(let text) = member.value else { return nil }; client = text
+            case "session_type": guard case .string(let text) = member.value else { return nil }; sessionType = text
+            case "starts_at":
+                guard case .string(let text) = member.value, let instant = Timestamp(text) else { return nil }
+                startsAt = instant
+            case "ends_at": guard let instant = member.value.instant else { return nil }; params.endsAt = instant
+            case "credit_cost": guard let value = member.value.integerOrNull else { return nil }; params.creditCost = value
+            case "dry_run": guard let flag = member.value.flag else { return nil }; params.dryRun = flag
+            case "idempotency_key": guard let text = member.value.text else { return nil }; params.idempotencyKey = text
+            case "staff": guard let text = member.value.text else { return nil }; params.staff = text
+            default: return nil
+            }
+        }
+        guard let id, let client, let sessionType, let startsAt else { return nil }
+        params.id = id
+        params.client = client
+        params.sessionType = sessionType
+        params.startsAt = startsAt
+        self = params
+    }
+}
+
+extension BookingCancelParams: ScannedParams {
+    init?(scanning members: [ParamsScanner.Member]) {
+        var id: String?
+        var params = BookingCancelParams(id: "")
+        for member in members {
+            switch member.key {
+            case "id": guard case .string(let text) = member.value else { return nil }; id = text
+            case "mode":
+                switch member.value {
+                case .null: params.mode = nil
+                case .string(let text):
+                    guard let mode = CancelMode(rawValue: text) else { return nil }
+                    params.mode = mode
+                default: return nil
+                }
+            case "note": guard let text = member.value.text else { return nil }; params.note = text
+            case "idempotency_key": guard let text = member.value.text else { return nil }; params.idempotencyKey = text
+            case "staff": guard let text = member.value.text else { return nil }; params.staff = text
+            default: return nil
+            }
+        }
+        guard let id else { return nil }
+        params.id = id
+        self = params
     }
 }

@@ -24,9 +24,9 @@ enum WriteMethods {
         case .importAbort: return wrap(Ledger.importAbort(try WireCoding.decode(ImportCommitParams.self, p), by: actor))
         case .noteSet: return wrap(Ledger.noteSet(try WireCoding.decode(NoteSetParams.self, p), by: actor))
         case .bookingCreate:
-            return wrap(Ledger.bookingCreate(try WireCoding.decode(BookingCreateParams.self, p), by: actor))
+            return wrap(Ledger.bookingCreate(try WireCoding.decode(BookingCreateParams.self, call), by: actor))
         case .bookingCancel:
-            return wrap(Ledger.bookingCancel(try WireCoding.decode(BookingCancelParams.self, p), by: actor))
+            return wrap(Ledger.bookingCancel(try WireCoding.decode(BookingCancelParams.self, call), by: actor))
         case .bookingWaive: return wrap(Ledger.bookingWaive(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .bookingSettle: return wrap(Ledger.bookingSettle(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .bookingNoShow: return wrap(Ledger.bookingNoShow(try WireCoding.decode(IdActionParams.self, p), by: actor))
