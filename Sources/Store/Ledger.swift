@@ -146,29 +146,87 @@ public final class Ledger: @unchecked Sendable {
         try performBatch([operation], nowMs: nowMs)[0].get()
     }
 
-    /// Applies operations in ONE transaction, each in its own savepoint with its own result: a failing
-    /// operation is rolled back alone. When the commit itself fails, every operation fails with it.
+    /// Applies operations in ONE transaction, each with its own result, as if each ran in its own
+    /// savepoint: a failing operation is rolled back alone. When the commit itself fails, every
+    /// operation fails with it.
     public func performBatch<R>(_ operations: [LedgerOperation<R>], nowMs: Int64) -> [Result<R, LedgerError>] {
         precondition(!operations.isEmpty)
+        // Savepoints cost a sub-journal copy of every page an operation touches, so operations run
+        // without one while they can: one that fails before writing anything needs no rollback. One
+        // that fails after writing rolls the whole transaction back, and the batch runs again with
+        // savepoints from that operation on (operations are deterministic: the prefix gives the same
+        // results again). Each pass moves the first savepointed operation earlier, so this ends.
+        var savepointsFrom = operations.count
+        while true {
+            switch runBatch(operations, nowMs: nowMs, savepointsFrom: savepointsFrom) {
+            case .done(let results): return results
+            case .wroteThenFailed(let index):
+                precondition(index < savepointsFrom)
+                savepointsFrom = index
+            }
+        }
+    }
+
+    private enum BatchPass<R> {
+        case done([Result<R, LedgerError>])
+        /// The operation at this index failed after writing without a savepoint to roll back to.
+        case wroteThenFailed(Int)
+    }
+
+    /// Thrown out of `write` to roll the whole transaction back.
+    private struct WroteThenFailed: Error { let index: Int }
+
+    /// One attempt at a batch: operations before `savepointsFrom` run without a savepoint (unless
+    /// they roll back by design), the rest each in their own.
+    private func runBatch<R>(_ operations: [LedgerOperation<R>], nowMs: Int64,
+                             savepointsFrom: Int) -> BatchPass<R> {
         var results: [Result<R, LedgerError>] = []
         var committed: [EventRecord] = []
         var deadlinesMoved = false
         do {
             try writer.write { db in
                 results = []
+                results.reserveCapacity(operations.count)
+                // A fresh Tx per attempt: events, deadline hint and caches start empty again.
                 let tx = Tx(db: db, nowMs: nowMs, ledger: self)
-                for operation in operations {
-                    results.append(apply(operation, in: tx))
+                for (index, operation) in operations.enumerated() {
+                    if index < savepointsFrom && !operation.dryRun {
+                        guard let result = applyWithoutSavepoint(operation, in: tx) else {
+                            throw WroteThenFailed(index: index)
+                        }
+                        results.append(result)
+                    } else {
+                        results.append(apply(operation, in: tx))
+                    }
                 }
                 committed = tx.events
                 deadlinesMoved = tx.deadlinesMoved
             }
+        } catch let error as WroteThenFailed {
+            return .wroteThenFailed(error.index)
         } catch {
             let failure = LedgerError.from(error)
-            return operations.map { _ in .failure(failure) }
+            return .done(operations.map { _ in .failure(failure) })
         }
         hooks.afterCommit(events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
-        return results
+        return .done(results)
+    }
+
+    /// Runs `operation` with no savepoint. Its failure is its result when it changed no row (SQLite
+    /// undid any failing statement itself) and the transaction is still open; nil when it changed
+    /// something, which only a rollback of the whole transaction can undo.
+    private func applyWithoutSavepoint<R>(_ operation: LedgerOperation<R>, in tx: Tx) -> Result<R, LedgerError>? {
+        let changes = tx.db.totalChangesCount
+        let eventCount = tx.events.count
+        let moved = tx.deadlinesMoved
+        tx.actor = operation.actor
+        do {
+            return .success(try Idempotency.run(operation, in: tx))
+        } catch {
+            guard tx.db.totalChangesCount == changes, tx.db.isInsideTransaction else { return nil }
+            tx.rewind(events: eventCount, deadlinesMoved: moved)
+            return .failure(LedgerError.from(error))
+        }
     }
 
     private func apply<R>(_ operation: LedgerOperation<R>, in tx: Tx) -> Result<R, LedgerError> {

@@ -1,11 +1,13 @@
 // storebench: release-mode throughput of the Store on a file database with synchronous=FULL.
 //
-//   swift run -c release storebench [--bookings N] [--batch 64] [--dir PATH] [--raw 0]
+//   swift run -c release storebench [--bookings N] [--batch 64] [--dir PATH] [--raw 0] [--fail-every 0]
 //
 // It measures bookings applied through `Ledger.performBatch` (one transaction per batch, a savepoint
 // per booking, as the daemon's group commit does), then the early cancellation of every one of them
 // the same way (the daemon benchmark's other half), and the raw SQLite ceiling on the same disk:
 // plain INSERTs with the same batch size, and one commit per row (`--raw 0` skips those).
+// `--fail-every N` makes every Nth booking one for a client without credits (insufficient_credits,
+// after its booking row was written), to measure batches where some operations fail.
 import CSQLite
 import CreditProtocol
 import Foundation
@@ -16,6 +18,7 @@ struct Options {
     var batch = 64
     var dir = FileManager.default.temporaryDirectory.appendingPathComponent("storebench").path
     var raw = true
+    var failEvery = 0
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,6 +29,7 @@ struct Options {
             case "--batch": batch = Int(value) ?? batch
             case "--dir": dir = value
             case "--raw": raw = value != "0"
+            case "--fail-every": failEvery = Int(value) ?? failEvery
             default: fatalError("unknown flag \(flag)")
             }
         }
@@ -60,7 +64,14 @@ func run<R>(_ ledger: Ledger, _ options: Options, count: Int, nowMs: inout Int64
     let elapsed = try seconds {
         while done < count {
             let ops = (0..<min(options.batch, count - done)).map { operation(done + $0) }
-            for result in ledger.performBatch(ops, nowMs: nowMs) { _ = try result.get() }
+            for (offset, result) in ledger.performBatch(ops, nowMs: nowMs).enumerated() {
+                // With --fail-every, exactly the chosen bookings (and so their cancellations) fail.
+                if options.failEvery > 0 && (done + offset) % options.failEvery == 0 {
+                    precondition((try? result.get()) == nil, "operation \(done + offset) should have failed")
+                } else {
+                    _ = try result.get()
+                }
+            }
             done += ops.count
             nowMs += 1
         }
@@ -75,7 +86,8 @@ func run<R>(_ ledger: Ledger, _ options: Options, count: Int, nowMs: inout Int64
 func bookingPhase(_ ledger: Ledger, _ options: Options, clients: Int, actor: Actor, nowMs: inout Int64) throws -> Phase {
     let startsAt = Timestamp(ms: nowMs + 86_400_000 * 7)
     return try run(ledger, options, count: options.bookings, nowMs: &nowMs) { i in
-        Ledger.bookingCreate(BookingCreateParams(id: "b\(i)", client: "c\(i % clients)", sessionType: "yoga",
+        let client = options.failEvery > 0 && i % options.failEvery == 0 ? "broke" : "c\(i % clients)"
+        return Ledger.bookingCreate(BookingCreateParams(id: "b\(i)", client: client, sessionType: "yoga",
                                                  startsAt: startsAt), by: actor)
     }
 }
@@ -97,6 +109,7 @@ func benchLedger(_ options: Options) throws -> (book: Phase, cancel: Phase) {
     var now = Timestamp("2026-01-05T09:00:00Z")!.ms
     _ = try ledger.perform(Ledger.sessionTypeCreate(SessionTypeCreateParams(id: "yoga", name: "Yoga"), by: actor), nowMs: now)
     let clients = 1000
+    _ = try ledger.perform(Ledger.clientCreate(ClientCreateParams(id: "broke", name: "No credits"), by: actor), nowMs: now)
     for c in 0..<clients {
         _ = try ledger.perform(Ledger.clientCreate(ClientCreateParams(id: "c\(c)", name: "Client \(c)"), by: actor), nowMs: now)
         _ = try ledger.perform(Ledger.creditIssue(CreditIssueParams(client: "c\(c)", sessionType: "yoga", credits: 100_000), by: actor), nowMs: now)
@@ -139,6 +152,7 @@ let options = Options(CommandLine.arguments)
 try? FileManager.default.removeItem(atPath: options.dir)
 try FileManager.default.createDirectory(atPath: options.dir, withIntermediateDirectories: true)
 let (book, cancel) = try benchLedger(options)
+if options.failEvery > 0 { print("every \(options.failEvery)th booking (and its cancel) fails: insufficient_credits (not_found)") }
 print("bookings via Ledger.performBatch (batch \(options.batch), synchronous=FULL): \(Int(book.rate)) bookings/s")
 print(String(format: "  CPU per booking (user + system): %.1f µs", book.cpuPerOperation * 1e6))
 print("early cancellations of those bookings (batch \(options.batch)):        \(Int(cancel.rate)) cancels/s")
