@@ -26,9 +26,15 @@ extension FuzzWorld {
         do { return try Ledger(image: seedImage) } catch { fatalError("cannot open the seed image: \(error)") }
     }
 
-    /// Puts the world back to the seed state: the ledger's rows and the clock.
+    /// Puts the world back to the seed state: the ledger's rows and the clock. After an input
+    /// that committed nothing (most mutated inputs fail to parse or to validate) the ledger still
+    /// is the seed: rolled-back transactions leave the file as it was, so the copy is skipped.
     mutating func startInput() {
-        do { try ledger.restore(Self.seedImage) } catch { fatalError("cannot restore the seed image: \(error)") }
+        do {
+            if try ledger.hasCommits(since: Self.seedImage) { try ledger.restore(Self.seedImage) }
+        } catch {
+            fatalError("cannot restore the seed image: \(error)")
+        }
         clock = ManualClock(nowMs: Self.startMs)
     }
 
