@@ -43,7 +43,14 @@ final class Statement {
         handle = statement
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit { if !detached { sqlite3_finalize(handle) } }
+    private var detached = false
+
+    /// Hands the prepared statement over to the caller, who finalizes it.
+    func detach() -> OpaquePointer {
+        detached = true
+        return handle
+    }
 
     func int(_ value: Int64) { index += 1; sqlite3_bind_int64(handle, index, value) }
     func int(_ value: Int64?) { if let value { int(value) } else { null() } }
@@ -68,10 +75,13 @@ final class Statement {
 /// Multi-row INSERTs: rows are buffered and sent `rowsPerStatement` at a time in one
 /// `INSERT ... VALUES (...), (...), ...`, which shares the per-statement work (cursors, the
 /// AUTOINCREMENT counter) among the rows. Same calls as `Statement`; `flush()` before COMMIT.
+///
+/// Values are buffered without Swift objects: integers as they are, text as UTF-8 bytes in one
+/// arena that SQLite reads in place when the statement runs (SQLITE_STATIC: no copy, no malloc).
 final class RowInserter {
-    enum Value {
+    private enum Value {
         case int(Int64)
-        case text(String)
+        case text(start: Int, count: Int)
         case null
     }
     let db: OpaquePointer
@@ -80,7 +90,8 @@ final class RowInserter {
     let columns: Int
     let rowsPerStatement: Int
     private var values: [Value] = []
-    private var statements: [Int: Statement] = [:]
+    private var text: [UInt8] = []
+    private var statements: [Int: OpaquePointer] = [:]
 
     init(db: OpaquePointer, prefix: String, row: String, rowsPerStatement: Int = 200) {
         self.db = db
@@ -89,12 +100,19 @@ final class RowInserter {
         columns = row.filter { $0 == "?" }.count
         self.rowsPerStatement = rowsPerStatement
         values.reserveCapacity(columns * rowsPerStatement)
+        text.reserveCapacity(64 * columns * rowsPerStatement)
     }
+
+    deinit { for statement in statements.values { sqlite3_finalize(statement) } }
 
     func int(_ value: Int64) { values.append(.int(value)) }
     func int(_ value: Int64?) { values.append(value.map(Value.int) ?? .null) }
-    func text(_ value: String) { values.append(.text(value)) }
-    func text(_ value: String?) { values.append(value.map(Value.text) ?? .null) }
+    func text(_ value: String) {
+        let start = text.count
+        text.append(contentsOf: value.utf8)
+        values.append(.text(start: start, count: text.count - start))
+    }
+    func text(_ value: String?) { if let value { text(value) } else { values.append(.null) } }
 
     /// Ends a row.
     func step() {
@@ -104,19 +122,29 @@ final class RowInserter {
     func flush() {
         let rows = values.count / columns
         guard rows > 0 else { return }
+        precondition(values.count == rows * columns, "a row is missing values")
         let statement = statements[rows] ?? {
             let made = Statement(db: db, sql: prefix + " VALUES " + Array(repeating: row, count: rows).joined(separator: ","))
-            statements[rows] = made
-            return made
+            let handle = made.detach()
+            statements[rows] = handle
+            return handle
         }()
-        for value in values {
-            switch value {
-            case .int(let int): statement.int(int)
-            case .text(let text): statement.text(text)
-            case .null: statement.null()
+        text.withUnsafeBufferPointer { arena in
+            let base = UnsafeRawPointer(arena.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+            for (offset, value) in values.enumerated() {
+                let index = Int32(offset + 1)
+                switch value {
+                case .int(let int): sqlite3_bind_int64(statement, index, int)
+                case .text(let start, let count): sqlite3_bind_text(statement, index, base + start, Int32(count), nil)
+                case .null: sqlite3_bind_null(statement, index)
+                }
             }
+            if sqlite3_step(statement) != SQLITE_DONE { fail("insert: \(String(cString: sqlite3_errmsg(db)))") }
+            sqlite3_reset(statement)
+            // The arena changes below: no binding may point into it any more.
+            sqlite3_clear_bindings(statement)
         }
-        statement.step()
         values.removeAll(keepingCapacity: true)
+        text.removeAll(keepingCapacity: true)
     }
 }
