@@ -48,17 +48,15 @@ func inserter(_ sqlite: SQLite, _ table: String, _ row: String) -> RowInserter {
 }
 
 /// The loader's five inserters, one call per row, in the columns of `loadColumns`.
-final class LoadWriter {
-    let sqlite: SQLite
-    private let clients: RowInserter
-    private let lots: RowInserter
-    private let bookings: RowInserter
-    private let allocations: RowInserter
-    private let events: RowInserter
+struct LoadWriter {
+    private var clients: RowInserter
+    private var lots: RowInserter
+    private var bookings: RowInserter
+    private var allocations: RowInserter
+    private var events: RowInserter
 
     init(_ sqlite: SQLite) {
         checkColumns(sqlite)
-        self.sqlite = sqlite
         clients = inserter(sqlite, "client", "(?, ?, ?, ?)")
         lots = inserter(sqlite, "lot", "(?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)")
         bookings = inserter(sqlite, "booking", "(?, ?, ?, ?, ?, 1, ?, ?, ?)")
@@ -67,36 +65,40 @@ final class LoadWriter {
     }
 
     /// Sends the buffered rows; before COMMIT.
-    func flush() {
-        for inserter in [clients, lots, bookings, allocations, events] { inserter.flush() }
+    mutating func flush() {
+        clients.flush()
+        lots.flush()
+        bookings.flush()
+        allocations.flush()
+        events.flush()
     }
 
-    func client(_ id: String, number n: Int, createdAtMs: Int64) {
+    mutating func client(_ id: String, number n: Int, createdAtMs: Int64) {
         clients.text(id); clients.text("Client \(n)"); clients.text(n % 3 == 0 ? "\(id)@example.com" : nil)
         clients.int(createdAtMs)
         clients.step()
     }
 
-    func lot(_ lot: GeneratorLot, client: String) {
+    mutating func lot(_ lot: GeneratorLot, client: String) {
         lots.int(lot.id); lots.text(client); lots.text(lot.scope); lots.int(lot.quantity); lots.int(lot.remaining)
         lots.int(lot.effectiveAtMs); lots.int(lot.expiresAtMs); lots.text(loadActor); lots.int(lot.effectiveAtMs)
         lots.step()
     }
 
-    func booking(_ id: String, client: String, type: String, startsMs: Int64, cancelledMs: Int64?, atMs: Int64) {
+    mutating func booking(_ id: String, client: String, type: String, startsMs: Int64, cancelledMs: Int64?, atMs: Int64) {
         bookings.text(id); bookings.text(client); bookings.text(type); bookings.int(startsMs)
         bookings.int(startsMs + 3_600_000); bookings.text(cancelledMs == nil ? "completed" : "cancelled_early")
         bookings.int(cancelledMs); bookings.int(atMs)
         bookings.step()
     }
 
-    func allocation(booking: String, client: String, lot: GeneratorLot, returned: Bool, atMs: Int64) {
+    mutating func allocation(booking: String, client: String, lot: GeneratorLot, returned: Bool, atMs: Int64) {
         allocations.text(booking); allocations.text(client); allocations.text(lot.scope); allocations.int(lot.id)
         allocations.text(returned ? "returned" : "held"); allocations.int(atMs)
         allocations.step()
     }
 
-    func event(_ kind: String, atMs: Int64, client: String, scope: String, lot: Int64, booking: String?,
+    mutating func event(_ kind: String, atMs: Int64, client: String, scope: String, lot: Int64, booking: String?,
                amount: Int64, credits: Int64, rule: String? = nil) {
         events.text(kind); events.int(atMs); events.int(atMs); events.text(client); events.text(scope); events.int(lot)
         events.text(booking); events.int(amount); events.int(credits); events.text(loadActor); events.text(rule)
@@ -106,15 +108,15 @@ final class LoadWriter {
 
 /// Generates the whole dataset into `sqlite`, in transactions of about 500k events.
 func fill(_ sqlite: SQLite, options: LoadOptions, nowMs: Int64, started: UInt64) -> LoadCounts {
-    let writer = LoadWriter(sqlite)
-    var generator = ClientGenerator(writer: writer, nowMs: nowMs, events: options.events, clients: options.clients)
+    var generator = ClientGenerator(writer: LoadWriter(sqlite), nowMs: nowMs, events: options.events,
+                                    clients: options.clients)
     var lastReport = started
     var eventsInTransaction = 0
     sqlite.exec("BEGIN")
     for n in 0..<options.clients {
         eventsInTransaction += generator.client(n)
         guard eventsInTransaction >= 500_000 else { continue }
-        writer.flush()
+        generator.writer.flush()
         sqlite.exec("COMMIT")
         sqlite.exec("BEGIN")
         eventsInTransaction = 0
@@ -127,7 +129,7 @@ func fill(_ sqlite: SQLite, options: LoadOptions, nowMs: Int64, started: UInt64)
                                                        counts.clients, counts.events, rate).utf8))
         }
     }
-    writer.flush()
+    generator.writer.flush()
     sqlite.exec("COMMIT")
     return generator.counts
 }
@@ -135,7 +137,7 @@ func fill(_ sqlite: SQLite, options: LoadOptions, nowMs: Int64, started: UInt64)
 /// The deterministic history of each client: `issued` lots, completed bookings and bookings
 /// cancelled early, in time order, taking credits in burn-down order.
 struct ClientGenerator {
-    let writer: LoadWriter
+    var writer: LoadWriter
     let nowMs: Int64
     let base: Int
     let extra: Int
