@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // libFuzzer target over RPCParser + the ledger methods; empty unless built by scripts/fuzz.sh
-        // (-D FUZZING -sanitize=fuzzer,address), so normal builds are unaffected.
+        // (-D FUZZING, ASan, libFuzzer coverage through fuzzCoverage), so normal builds are unaffected.
         .executableTarget(name: "creditd-fuzz", dependencies: ["CreditdKit", "CreditProtocol", "Store", "Scheduling"],
                           swiftSettings: fuzzCoverage, linkerSettings: fuzzLinking),
         .testTarget(name: "StoreTests", dependencies: [

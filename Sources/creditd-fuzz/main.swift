@@ -2,8 +2,10 @@
 // request through the same decode + ledger calls the daemon makes (WriteMethods.operation +
 // Ledger.performBatch for writes, ReadMethods.run for reads), as an owner, on an in-memory ledger.
 //
-// Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=fuzzer,address -parse-as-library`;
-// a normal `swift build` compiles the trivial `main` at the bottom so this target never breaks it.
+// Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=address -parse-as-library` (and has
+// Package.swift add libFuzzer's coverage to creditd's modules); a normal `swift build` compiles the
+// trivial `main` at the bottom so this target never breaks it. Each input starts from the same seeded
+// ledger (FuzzReset.swift); replies are checked by ReplySyntax.swift.
 #if FUZZING
 @testable import CreditdKit
 import CreditProtocol
