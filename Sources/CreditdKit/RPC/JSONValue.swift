@@ -38,17 +38,11 @@ indirect enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    /// The JSON text of the value.
+    /// The JSON text of the value (sorted keys, `/` unescaped: JSONWriter, as JSONEncoder writes it).
     func encoded() -> Data {
         // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
-        (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
+        (try? JSONWriter.write(self)) ?? Data("null".utf8)
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Decodes JSON text. The caller must have bounded the nesting depth first.
     static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
