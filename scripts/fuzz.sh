@@ -17,6 +17,8 @@ CREDITD_FUZZ_COVERAGE=1 swift build -c release --product creditd-fuzz --scratch-
 binary="$scratch/release/creditd-fuzz"
 # Swift's crash backtracer would symbolicate every crash for minutes; libFuzzer reports it already.
 export SWIFT_BACKTRACE=enable=no
+# Dictionary and Set orders from a fixed hash seed: an input takes the same paths in every process.
+export SWIFT_DETERMINISTIC_HASHING=1
 # Leak checking needs ptrace-free LSan and reports GRDB/Foundation caches: off. Allocation and free
 # stacks of 8 frames instead of 30: recording them on every malloc was a tenth of each execution;
 # the stack of a faulting access is always complete.
