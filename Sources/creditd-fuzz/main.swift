@@ -2,8 +2,10 @@
 // request through the same decode + ledger calls the daemon makes (WriteMethods.operation +
 // Ledger.performBatch for writes, ReadMethods.run for reads), as an owner, on an in-memory ledger.
 //
-// Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=fuzzer,address -parse-as-library`;
-// a normal `swift build` compiles the trivial `main` at the bottom so this target never breaks it.
+// Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=address -parse-as-library` (and has
+// Package.swift add libFuzzer's coverage to creditd's modules); a normal `swift build` compiles the
+// trivial `main` at the bottom so this target never breaks it. Each input starts from the same seeded
+// ledger (FuzzReset.swift); replies are checked by ReplySyntax.swift.
 #if FUZZING
 @testable import CreditdKit
 import CreditProtocol
@@ -11,8 +13,8 @@ import Foundation
 import Scheduling
 import Store
 
-/// The fuzzer's world: one in-memory ledger, reset every `inputsPerLedger` inputs to bound memory.
-/// libFuzzer calls the entry point from one thread; the state needs no locking.
+/// The fuzzer's world: one in-memory ledger, put back to its seed state before every input
+/// (FuzzReset.swift). libFuzzer calls the entry point from one thread; the state needs no locking.
 nonisolated(unsafe) private var world = FuzzWorld()
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -39,7 +41,6 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
 
 struct FuzzWorld {
-    static let inputsPerLedger = 2000
     /// Deadlines the harness's clock.* may process per input (the daemon has no cap; this keeps
     /// one input from spending minutes on a century of weekly membership cycles).
     static let deadlinesPerInput = 2000
@@ -50,18 +51,18 @@ struct FuzzWorld {
     /// The test clock, as `creditd --test-clock`: clock.set / clock.advance move it.
     var clock = ManualClock(nowMs: FuzzWorld.startMs)
     var nowMs: Int64 { clock.nowMs() }
-    var inputs = 0
     let owner = Caller(uid: 0, gid: 0, pid: 1, userName: "fuzz", role: "owner",
                        permissions: Set(Permission.allCases))
 
-    init() { ledger = Self.seededLedger() }
+    init() { ledger = Self.restorableLedger() }
 
     /// A ledger with a session type `yoga`, clients `c1` and `c2`, and credits for both.
     static func seededLedger() -> Ledger {
         do {
             let ledger = try Ledger(path: nil, studio: Studio(timeZone: "UTC", currency: "EUR"))
             var seed = FuzzWorld(ledger: ledger)
-            seed.run(Array(FuzzSeed.lines.utf8))
+            // Line by line, not through run(_:), which starts from this very seed.
+            for line in FuzzSeed.lines.split(separator: "\n") { seed.handle(line: Array(line.utf8)) }
             return ledger
         } catch {
             fatalError("cannot open an in-memory ledger: \(error)")
@@ -71,12 +72,8 @@ struct FuzzWorld {
     private init(ledger: Ledger) { self.ledger = ledger }
 
     mutating func run(_ bytes: [UInt8]) {
-        inputs += 1
-        if inputs % Self.inputsPerLedger == 0 {
-            checkInvariants()
-            ledger = Self.seededLedger()
-            clock = ManualClock(nowMs: Self.startMs)
-        }
+        startInput()
+        defer { finishInput() }
         // The connection handler's framing: lines split at \n, each at most lineBytesMax bytes.
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         where line.count <= Limits.lineBytesMax {
@@ -189,7 +186,7 @@ struct FuzzWorld {
 
     /// Every reply line must be one valid JSON object.
     func check(_ reply: Data) {
-        guard (try? JSONValue.decode(reply)) != nil, reply.last == UInt8(ascii: "}") else {
+        guard ReplySyntax.isObjectLine(reply) else {
             fatalError("reply is not a JSON object: \(String(decoding: reply, as: UTF8.self))")
         }
     }

@@ -17,6 +17,12 @@ final class Fixture {
         self.nowMs = nowMs
     }
 
+    /// A fixture around an already opened ledger.
+    init(ledger: Ledger, nowMs: Int64 = Fixture.startMs) {
+        self.ledger = ledger
+        self.nowMs = nowMs
+    }
+
     func run<R>(_ operation: LedgerOperation<R>) throws(LedgerError) -> R {
         try ledger.perform(operation, nowMs: nowMs)
     }

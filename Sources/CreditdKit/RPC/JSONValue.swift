@@ -39,28 +39,11 @@ indirect enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    /// The JSON text of the value.
+    /// The JSON text of the value (sorted keys, `/` unescaped: JSONWriter, as JSONEncoder writes it).
     func encoded() -> Data {
-        // Every reply carries its request's id: the scalars are written directly, exactly as
-        // `JSONEncoder` writes them (ResultEncodingTests); doubles and containers go through it.
-        var json = JSONText(escapesSlashes: false, capacity: 16)
-        switch self {
-        case .null: json.null()
-        case .bool(let value): json.bool(value)
-        case .int(let value): json.int(value)
-        case .string(let value): json.string(value)
-        case .double, .array, .object:
-            // Encoding cannot fail except for non-finite doubles, which JSON cannot carry anyway.
-            return (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
-        }
-        return json.data
+        // Encoding a JSONValue cannot fail except for non-finite doubles, which JSON cannot carry anyway.
+        (try? JSONWriter.write(self)) ?? Data("null".utf8)
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Decodes JSON text. The caller must have bounded the nesting depth first.
     static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
