@@ -61,7 +61,7 @@ run_creditd() {
         perf record -F 999 -g -p "$pid" -o "$work/perf.data" -- sleep $((seconds + 2)) >/dev/null 2>&1 &
         perf_pid=$!
     fi
-    .build/release/creditbench --socket "$work/creditd.sock" --connections "$connections" --seconds "$seconds" \
+    .build/release/creditbench --socket "$work/creditd.sock" --threads "${BENCH_CLIENT_THREADS:-1}" --connections "$connections" --seconds "$seconds" \
         --warmup 2 --window "$window" >"$work/creditbench.$round.out" &
     local bench=$!
     # creditd's CPU time (user + system) over the measured seconds, after the 2 s warm-up.
