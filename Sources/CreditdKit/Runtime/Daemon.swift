@@ -33,7 +33,17 @@ final class Daemon: Sendable {
     let logger: Logger
     let hub = SubscriptionHub()
     let registry = ConnectionRegistry()
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    /// One event loop per core but one: the single writer thread needs a core of its own under
+    /// write load, and more busy threads than cores make the kernel time-slice them, which shows
+    /// as scheduler-tick (4 ms) stalls in the latency tail. `CREDITD_EVENT_LOOPS` overrides it.
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: Daemon.eventLoopCount())
+    static func eventLoopCount() -> Int {
+        if let text = ProcessInfo.processInfo.environment["CREDITD_EVENT_LOOPS"], let count = Int(text), (1...64).contains(count) {
+            return count
+        }
+        return max(1, System.coreCount - 1)
+    }
+
     private let server = Mutex<(channel: (any Channel)?, boundPath: String?)>((nil, nil))
     private let stopping = Atomic<Bool>(false)
     /// Pings the systemd watchdog. Until the scheduler exists it runs on its own queue; it
