@@ -25,18 +25,12 @@ rounds=${BENCH_ROUNDS:-3}
 work=${BENCH_DIR:-$(mktemp -d /var/tmp/creditd-bench-XXXXXX)}
 mkdir -p "$work"
 
-scripts/deps.sh
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-    echo "installing redis-server" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
-fi
-for product in creditd creditbench; do swift build -c release --product "$product" 2>&1 | tail -1; done
+source scripts/lib/bench-common.sh
+prepare_benchmark   # system libraries, redis-server, release creditd and creditbench
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-source scripts/lib/bench-common.sh
 
 describe_machine
 

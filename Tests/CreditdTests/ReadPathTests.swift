@@ -85,8 +85,8 @@ import Testing
             let text = round == 0 ? "{}" : "{" + space + members.joined(separator: "," + space) + space + "}"
             let data = Data(text.utf8)
             if ParamsScanner.scan(data) != nil { scanned += 1 }
-            #expect(describe(BalanceParams.self, data, fast: true) == describe(BalanceParams.self, data, fast: false), "\(text)")
-            #expect(describe(HistoryParams.self, data, fast: true) == describe(HistoryParams.self, data, fast: false), "\(text)")
+            #expect(describeParams(BalanceParams.self, data, method: .balanceGet, fast: true) == describeParams(BalanceParams.self, data, method: .balanceGet, fast: false), "\(text)")
+            #expect(describeParams(HistoryParams.self, data, method: .historyList, fast: true) == describeParams(HistoryParams.self, data, method: .historyList, fast: false), "\(text)")
         }
         #expect(scanned > 1000)
         // The requests creditbench sends take the shortcut.
@@ -135,20 +135,6 @@ import Testing
         }
         #expect(RPCParser.isASCII(Array(#"{"id":1}"#.utf8)[...]))
         #expect(!RPCParser.isASCII(Array("{\"é\":1}".utf8)[...]))
-    }
-
-    /// The decoded params (sorted JSON) or the error, through the shortcut or through `JSONDecoder`.
-    private func describe<P: ScannedParams>(_ type: P.Type, _ data: Data, fast: Bool) -> String {
-        let caller = Caller(uid: 0, gid: 0, pid: 0, userName: "t", role: "owner", permissions: [])
-        do {
-            let value = fast ? try WireCoding.decode(type, Call(method: .balanceGet, params: data, caller: caller))
-                : try WireCoding.decode(type, data, keys: nil)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-        } catch {
-            return "error \(error.reason) \(error.message)"
-        }
     }
 }
 

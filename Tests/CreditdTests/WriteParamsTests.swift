@@ -40,8 +40,8 @@ import Testing
             }
             let text = round == 0 ? "{}" : Self.object(members.shuffled(using: &random))
             if ParamsScanner.scan(Data(text.utf8)).flatMap(BookingCreateParams.init(scanning:)) != nil { scanned += 1 }
-            #expect(Self.describe(BookingCreateParams.self, text, fast: true)
-                    == Self.describe(BookingCreateParams.self, text, fast: false), "\(text)")
+            #expect(describeParams(BookingCreateParams.self, Data(text.utf8), method: .bookingCreate, fast: true)
+                    == describeParams(BookingCreateParams.self, Data(text.utf8), method: .bookingCreate, fast: false), "\(text)")
         }
         #expect(scanned > 1000)
     }
@@ -60,8 +60,8 @@ import Testing
             }
             let text = round == 0 ? "{}" : Self.object(members.shuffled(using: &random))
             if ParamsScanner.scan(Data(text.utf8)).flatMap(BookingCancelParams.init(scanning:)) != nil { scanned += 1 }
-            #expect(Self.describe(BookingCancelParams.self, text, fast: true)
-                    == Self.describe(BookingCancelParams.self, text, fast: false), "\(text)")
+            #expect(describeParams(BookingCancelParams.self, Data(text.utf8), method: .bookingCancel, fast: true)
+                    == describeParams(BookingCancelParams.self, Data(text.utf8), method: .bookingCancel, fast: false), "\(text)")
         }
         #expect(scanned > 1000)
     }
@@ -84,12 +84,12 @@ import Testing
                        #"{"id":"b1","dry_run":true}"#, #"{"id":"\u00e9"}"#]
         // When each is decoded both ways, then the outcomes are the same
         for text in creates {
-            #expect(Self.describe(BookingCreateParams.self, text, fast: true)
-                    == Self.describe(BookingCreateParams.self, text, fast: false), "\(text)")
+            #expect(describeParams(BookingCreateParams.self, Data(text.utf8), method: .bookingCreate, fast: true)
+                    == describeParams(BookingCreateParams.self, Data(text.utf8), method: .bookingCreate, fast: false), "\(text)")
         }
         for text in cancels {
-            #expect(Self.describe(BookingCancelParams.self, text, fast: true)
-                    == Self.describe(BookingCancelParams.self, text, fast: false), "\(text)")
+            #expect(describeParams(BookingCancelParams.self, Data(text.utf8), method: .bookingCancel, fast: true)
+                    == describeParams(BookingCancelParams.self, Data(text.utf8), method: .bookingCancel, fast: false), "\(text)")
         }
     }
 
@@ -108,21 +108,6 @@ import Testing
     private static func object(_ members: [String]) -> String {
         let space = spaces[members.count % spaces.count]
         return "{" + space + members.joined(separator: "," + space) + space + "}"
-    }
-
-    /// The decoded params (sorted JSON) or the error, through the shortcut or through `JSONDecoder`.
-    private static func describe<P: ScannedParams>(_ type: P.Type, _ text: String, fast: Bool) -> String {
-        let data = Data(text.utf8)
-        let caller = Caller(uid: 0, gid: 0, pid: 0, userName: "t", role: "owner", permissions: [])
-        do {
-            let value = fast ? try WireCoding.decode(type, Call(method: .bookingCreate, params: data, caller: caller))
-                : try WireCoding.decode(type, data, keys: nil)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-        } catch {
-            return "error \(error.reason) \(error.message)"
-        }
     }
 }
 

@@ -16,3 +16,15 @@ describe_machine() {
     echo "swift: $(swift --version 2>&1 | head -1)"
     echo "redis: $(redis-server --version)"
 }
+
+# The system libraries, apt's redis-server (installed when missing) and the release creditd and
+# creditbench, before a side-by-side run.
+prepare_benchmark() {
+    scripts/deps.sh
+    if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+        echo "installing redis-server" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+    fi
+    for product in creditd creditbench; do swift build -c release --product "$product" 2>&1 | tail -1; done
+}
