@@ -19,7 +19,7 @@ public enum Limits {
     /// commit, an fsync and each connection's reply wake-up among more calls: 512 took creditd's
     /// CPU per durable write from ~30 to ~25 µs against 256 (docs/BENCHMARKS.md, issue 4); at
     /// ~20 µs of writer time per call a full group holds the writer ~10 ms (readers never wait).
-    public static let groupCommitMax = 512
+    public static let groupCommitMax = 1024
     /// Longest identifier (client, session type, booking, package, plan, membership, purchase).
     public static let idCharactersMax = 64
     /// Longest display name.
@@ -65,4 +65,6 @@ public enum Limits {
     public static let idempotencyRetentionDaysDefault = 30
     /// Most events queued for one subscriber before it is disconnected.
     public static let subscriberQueueMax = 10_000
+    /// Most broken references `daemon.verify` lists (one per row of `PRAGMA foreign_key_check`).
+    public static let verifyForeignKeyViolationsMax = 1000
 }

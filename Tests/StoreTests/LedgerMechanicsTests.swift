@@ -135,6 +135,39 @@ import Testing
         #expect(result.violations.contains { $0.check == "client_balance" && $0.client == "c1" })
     }
 
+    @Test func verifyReportsABrokenReferenceThatSQLiteNoLongerRefuses() throws {
+        // Given a consistent ledger with one booking
+        let f = try Fixture()
+        try f.type("yoga")
+        try f.client("c1")
+        try f.issue("c1", "yoga", 2)
+        try f.book("b1", "c1", "yoga")
+        #expect(try f.ledger.verify().ok)
+        // When a row is made to name a client that does not exist (foreign keys are not enforced
+        // on the writer: the facade checks references itself)
+        try f.ledger.writer.write { db in try db.execute(sql: "UPDATE booking SET client_id = 'ghost' WHERE id = 'b1'") }
+        // Then verify names the table and the missing parent
+        let result = try f.ledger.verify()
+        #expect(!result.ok)
+        #expect(result.violations.contains { $0.check == "foreign_key" && $0.detail.contains("booking row") && $0.detail.contains("client") })
+    }
+
+    @Test func aDuplicateBookingIdIsAlreadyExistsEvenForAnUnknownClient() throws {
+        // Given a booking b1 of c1
+        let f = try Fixture()
+        try f.type("yoga")
+        try f.client("c1")
+        try f.issue("c1", "yoga", 2)
+        try f.book("b1", "c1", "yoga")
+        // When b1's id is booked again for a client that does not exist
+        // Then the duplicate id is reported (the primary key is checked before the client), and
+        // neither that nor an unknown client with a new id leaves a row behind
+        #expect(error { try f.book("b1", "ghost", "yoga") } == .alreadyExists("booking b1 already exists"))
+        #expect(error { try f.book("b2", "ghost", "yoga") } == .notFound("client ghost not found"))
+        #expect(error { try f.ledger.booking("b2") } == .notFound("booking b2 not found"))
+        #expect(try f.ledger.verify().ok)
+    }
+
     @Test func oneFailingOperationDoesNotPoisonItsBatch() throws {
         let f = try Fixture()
         try f.type("yoga")

@@ -60,7 +60,7 @@ protocol Backend: Sendable {
     func prepare(_ call: Call) throws(WireError) -> PreparedWrite
     /// Mutating calls applied in ONE transaction, each in its own savepoint; one outcome per call, same order.
     /// A failing call does not affect the others. Durable (fsynced) when this returns.
-    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>]
+    func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>]
     /// Shutdown, after the last write: stops background work (the scheduler), waiting for a
     /// transaction in progress to commit, but never longer than `timeoutSeconds`.
     func stop(timeoutSeconds: Int)

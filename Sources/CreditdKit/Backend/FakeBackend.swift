@@ -65,7 +65,7 @@ final class FakeBackend: Backend {
         PreparedWrite(call: call, operation: nil)
     }
 
-    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+    func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>] {
         let calls = writes.map(\.call)
         var events: [PublishedEvent] = []
         let results = state.withLock { state in
@@ -75,7 +75,7 @@ final class FakeBackend: Backend {
         }
         // Published only after the (pretend) commit, as the real ledger must.
         hub.publish(events)
-        return results
+        return results.map { $0.map(RawResult.init(json:)) }
     }
 
     private static func apply(_ call: Call, _ state: inout State, _ events: inout [PublishedEvent]) throws(WireError) -> Data {

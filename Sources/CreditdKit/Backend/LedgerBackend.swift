@@ -114,14 +114,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     }
 
     /// One transaction for the whole batch, a savepoint per call. Runs on the single writer's thread.
-    func write(_ writes: [PreparedWrite]) -> [Result<Data, WireError>] {
+    func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>] {
         let operations = writes.map { write in
             guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }
             return operation
         }
         let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
         refreshStatus()
-        return outcomes.map { $0.map(\.json).mapError(\.wire) }
+        return outcomes.map { $0.mapError(\.wire) }
     }
 
     private func daemonStatus() throws(WireError) -> DaemonStatus {

@@ -141,13 +141,32 @@ private struct KeyList: Decodable {
     }
 }
 
-/// An encoded result carried through the ledger (and its idempotency store) as JSON text.
+/// An operation's result on its way to its reply: JSON text, or a booking not yet written as JSON.
+/// Every booking write returns a booking, and the single writer thread is the daemon's limit under
+/// write load, so the connection's event loop encodes it (`json`) after the commit. An
+/// idempotency key stores the result inside the transaction, through `Codable`, as JSON text.
 struct RawResult: Codable, Sendable {
-    let json: Data
-    init(json: Data) { self.json = json }
-    init(from decoder: any Decoder) throws {
-        json = Data(try decoder.singleValueContainer().decode(String.self).utf8)
+    private enum Content: Sendable {
+        case json(Data)
+        case booking(Booking)
     }
+
+    private let content: Content
+    init(json: Data) { content = .json(json) }
+    init(booking: Booking) { content = .booking(booking) }
+
+    /// The result's JSON text.
+    var json: Data {
+        switch content {
+        case .json(let data): return data
+        case .booking(let booking): return WireCoding.encode(booking: booking)
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        content = .json(Data(try decoder.singleValueContainer().decode(String.self).utf8))
+    }
+
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(String(decoding: json, as: UTF8.self))

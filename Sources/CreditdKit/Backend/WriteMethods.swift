@@ -51,6 +51,11 @@ enum WriteMethods {
         }
     }
 
+    /// Booking writes leave their result to be encoded on the connection's event loop (see `RawResult`).
+    private static func wrap(_ operation: LedgerOperation<Booking>) -> LedgerOperation<RawResult> {
+        operation.map { booking in RawResult(booking: booking) }
+    }
+
     private static func wrap<R: Encodable>(_ operation: LedgerOperation<R>) -> LedgerOperation<RawResult> {
         operation.map { value in
             do { return RawResult(json: try WireCoding.encode(value)) } catch let error as WireError {

@@ -5,7 +5,7 @@ import Foundation
 protocol WriteOrigin: AnyObject, Sendable {
     /// The outcomes of this origin's calls in one transaction, in the order they were submitted.
     /// Called on the writer thread once per transaction: must hand off at once, never block.
-    func deliver(_ outcomes: [Result<Data, WireError>])
+    func deliver(_ outcomes: [Result<RawResult, WireError>])
 }
 
 /// The single writer: mutating calls from every connection queue here, and one dedicated thread
@@ -116,9 +116,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// One delivery per origin, with its outcomes in submission order.
-    private func deliver(_ outcomes: [Result<Data, WireError>], to batch: [Submission]) {
+    private func deliver(_ outcomes: [Result<RawResult, WireError>], to batch: [Submission]) {
         var order: [ObjectIdentifier] = []
-        var grouped: [ObjectIdentifier: (origin: any WriteOrigin, outcomes: [Result<Data, WireError>])] = [:]
+        var grouped: [ObjectIdentifier: (origin: any WriteOrigin, outcomes: [Result<RawResult, WireError>])] = [:]
         var position = 0
         for submission in batch {
             let key = ObjectIdentifier(submission.origin)

@@ -12,7 +12,7 @@ final class ConnectionWrites: WriteOrigin {
         self.eventLoop = eventLoop
     }
 
-    func deliver(_ outcomes: [Result<Data, WireError>]) {
+    func deliver(_ outcomes: [Result<RawResult, WireError>]) {
         eventLoop.execute { [handler] in handler.value.writesFinished(outcomes) }
     }
 }

@@ -244,12 +244,12 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The writer's outcomes for this connection's oldest queued writes (on the event loop).
-    func writesFinished(_ outcomes: [Result<Data, WireError>]) {
+    func writesFinished(_ outcomes: [Result<RawResult, WireError>]) {
         guard !closed else { return }
         for outcome in outcomes {
             guard let slot = writeSlots.popFirst() else { break }
             writesDone += 1
-            replies.finish(slot.sequence, index: slot.index, reply: Dispatcher.reply(id: slot.id, outcome))
+            replies.finish(slot.sequence, index: slot.index, reply: Dispatcher.reply(id: slot.id, outcome.map(\.json)))
         }
         while let read = deferredReads.first, read.afterWrites <= writesDone {
             deferredReads.removeFirst()

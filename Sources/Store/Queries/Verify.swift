@@ -9,6 +9,7 @@ enum Verify {
         try lotBalances(db, &violations)
         try bookingAllocations(db, &violations)
         try lotStates(db, &violations)
+        try foreignKeys(db, &violations)
         let counts = try Row.fetchOne(db, sql: """
             SELECT (SELECT COUNT(*) FROM client), (SELECT COUNT(*) FROM lot), (SELECT COUNT(*) FROM event)
             """)!
@@ -87,6 +88,21 @@ enum Verify {
             let remaining: Int64 = row[2]
             violations.append(Violation(check: "lot_state", client: row[1], lot: row[0],
                                         detail: "a refunded or expired lot still has \(remaining) credits"))
+        }
+    }
+
+    /// Every reference names an existing row. SQLite does not enforce foreign keys on the writer
+    /// (see `Ledger.prepare`); this is where a broken one would show.
+    private static func foreignKeys(_ db: Database, _ violations: inout [Violation]) throws {
+        let rows = try Row.fetchCursor(db, sql: "PRAGMA foreign_key_check")
+        var listed = 0
+        while listed < Limits.verifyForeignKeyViolationsMax, let row = try rows.next() {
+            let table: String = row[0]
+            let rowid: Int64? = row[1]
+            let parent: String = row[2]
+            violations.append(Violation(check: "foreign_key",
+                                        detail: "\(table) row \(rowid.map(String.init) ?? "?") names a missing \(parent)"))
+            listed += 1
         }
     }
 }
