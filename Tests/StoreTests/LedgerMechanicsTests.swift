@@ -168,6 +168,22 @@ import Testing
         #expect(try f.ledger.verify().ok)
     }
 
+    @Test func aBalanceNamesAnUnknownClientAndShowsZeroForAClientWithoutCredits() throws {
+        // Given c1 with no lots at all and c2 whose only lot is used up
+        let f = try Fixture()
+        try f.type("yoga")
+        try f.client("c1")
+        try f.client("c2")
+        try f.issue("c2", "yoga", 1)
+        try f.book("b1", "c2", "yoga")
+        // When their balances and an unknown client's are read (the client is only looked up
+        // when it has no live lot and no debt)
+        // Then both known clients have zero and the unknown one is not_found
+        #expect(try f.balance("c1").total == 0)
+        #expect(try f.balance("c2").total == 0)
+        #expect(error { try f.balance("ghost") } == .notFound("client ghost not found"))
+    }
+
     @Test func oneFailingOperationDoesNotPoisonItsBatch() throws {
         let f = try Fixture()
         try f.type("yoga")
