@@ -37,9 +37,15 @@ final class ReadConnections: @unchecked Sendable {
         guard let path else {
             return try writer.read { db in try body(ReadConnection(borrowing: db)) }
         }
+        if let pass = ReadPass.current { return try pass.run(body) }
         let connection = try lock.withLock({ idle.popLast() }) ?? ReadConnection(path: path)
         defer { giveBack(connection) }
         return try body(connection)
+    }
+
+    /// A pass for the calling thread (see `ReadPass`); nil when reads borrow GRDB's connection.
+    func makePass(scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) -> ReadPass? {
+        path.map { ReadPass(path: $0, scheduleEnd: scheduleEnd) }
     }
 
     /// Connections open and idle now.
@@ -147,13 +153,25 @@ final class ReadConnection {
         try statement(sql).run()
     }
 
+    /// Starts a read transaction (`ReadPass`); its snapshot is taken by the first statement.
+    func begin() throws {
+        try execute("BEGIN")
+    }
+
+    /// Ends the transaction `begin` started; false when the connection is left inside one.
+    func finish() -> Bool {
+        if (try? execute("COMMIT")) == nil { try? execute("ROLLBACK") }
+        return isIdle
+    }
+
     /// Whether the connection is outside any transaction.
     var isIdle: Bool { sqlite3_get_autocommit(handle) != 0 }
 
     /// Runs `body`'s statements in one read transaction, so that they see one state of the
     /// database. (GRDB's reads, on a borrowed connection, are one already.)
     func snapshot<R>(_ body: () throws -> R) throws -> R {
-        guard borrowed == nil else { return try body() }
+        // Inside a `ReadPass` the statements already share its transaction.
+        guard borrowed == nil, isIdle else { return try body() }
         try execute("BEGIN")
         let result: R
         do {

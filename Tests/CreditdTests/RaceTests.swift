@@ -37,6 +37,34 @@ import Testing
         #expect(try rpc.ok("daemon.verify")["ok"] as? Bool == true)
     }
 
+    @Test func aReadSentAfterAWriteIsAnsweredSeesItWhileOtherReadsKeepTheLoopBusy() throws {
+        // Given a client with 60 credits, a writing connection, a reading one, and 8 connections
+        // whose pipelined reads keep the event loop inside its passes (reads of one pass share a
+        // transaction: a reply of a write must never be followed by a read that misses it)
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        try rpc.ok("client.create", ["id": "ann", "name": "Ann"])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 60])
+        let writer = try daemon.connect()
+        let reader = try daemon.connect()
+        let noise = try (0..<8).map { _ in try daemon.connect() }
+        let read = LineClient.request("balance.get", id: 1, params: ["client": "ann"])
+        for round in 1...60 {
+            // When other connections have reads queued, a booking is answered, and a read follows
+            for connection in noise { try connection.send(Array(String(repeating: read + "\n", count: 20).utf8)) }
+            try writer.sendLine(LineClient.request("booking.create", id: round, params: [
+                "id": "b\(round)", "client": "ann", "session_type": "yoga", "starts_at": "2026-03-10T18:00:00Z",
+            ]))
+            #expect(try writer.readObject().result != nil)
+            try reader.sendLine(read)
+            // Then that read sees the booking
+            let total = (try reader.readObject().result as? [String: Any])?["total"] as? Int
+            #expect(total == 60 - round, "round \(round)")
+            for connection in noise { for _ in 0..<20 { _ = try connection.readObject() } }
+        }
+    }
+
     @Test func oneIdempotencyKeyFromEightConnectionsHasOneEffect() throws {
         // Given a client and 8 open connections
         let daemon = try LedgerDaemon.start()

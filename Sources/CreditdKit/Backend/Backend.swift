@@ -56,6 +56,9 @@ protocol Backend: Sendable {
     /// Whether a read may take long enough to stall a connection's event loop (verify, backup,
     /// clock moves, summaries): it then runs on the daemon's slow-read queue instead.
     func isSlow(_ call: Call) -> Bool
+    /// Called once on each event-loop thread before it serves: reads on that thread may then share
+    /// one transaction per pass of the loop, `scheduleEnd` queueing its end on the loop.
+    func prepareEventLoopThread(scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void)
     /// Decodes a mutating call's params; a failure is the call's reply, and it never reaches the writer.
     func prepare(_ call: Call) throws(WireError) -> PreparedWrite
     /// Mutating calls applied in ONE transaction, each in its own savepoint; one outcome per call, same order.

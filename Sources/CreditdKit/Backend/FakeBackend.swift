@@ -61,6 +61,8 @@ final class FakeBackend: Backend {
         }
     }
 
+    func prepareEventLoopThread(scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) {}
+
     func prepare(_ call: Call) throws(WireError) -> PreparedWrite {
         PreparedWrite(call: call, operation: nil)
     }

@@ -114,6 +114,10 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     }
 
     /// One transaction for the whole batch, a savepoint per call. Runs on the single writer's thread.
+    func prepareEventLoopThread(scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) {
+        ledger.installReadPass(scheduleEnd: scheduleEnd)
+    }
+
     func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>] {
         let operations = writes.map { write in
             guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }

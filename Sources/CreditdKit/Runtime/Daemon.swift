@@ -67,6 +67,9 @@ final class Daemon: Sendable {
         Systemd.status("opening the ledger")
         let backend = try makeBackend(current)
         self.backend.withLock { $0 = backend }
+        for loop in group.makeIterator() {
+            try loop.submit { backend.prepareEventLoopThread(scheduleEnd: { end in loop.execute(end) }) }.wait()
+        }
         let dispatcher = Dispatcher(backend: backend, hub: hub, config: config)
         let inherited = Systemd.listeningSockets()
         let source: ListenSource = inherited.first.map { .inherited(fd: $0) } ?? .path(current.socketPath)
