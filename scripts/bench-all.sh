@@ -226,7 +226,9 @@ if ! skipped garbage; then
     done
     echo "  daemon alive after garbage: $(kill -0 "$creditd_pid" 2>/dev/null && echo yes || echo NO)"
 fi
-echo "== idle RSS after the benchmarks: $(awk '/^VmRSS/ {print $2 " " $3}' /proc/"$creditd_pid"/status), peak $(awk '/^VmHWM/ {print $2 " " $3}' /proc/"$creditd_pid"/status)"
+# RssFile counts the database pages the readers have mapped (page cache, shared and reclaimable);
+# RssAnon is the daemon's own memory.
+echo "== idle RSS after the benchmarks: $(awk '/^VmRSS/ {print $2 " " $3}' /proc/"$creditd_pid"/status) (anonymous $(awk '/^RssAnon/ {print $2 " " $3}' /proc/"$creditd_pid"/status), mapped file $(awk '/^RssFile/ {print $2 " " $3}' /proc/"$creditd_pid"/status)), peak $(awk '/^VmHWM/ {print $2 " " $3}' /proc/"$creditd_pid"/status)"
 echo "== verify: $(timeout 600 python3 - "$work/creditd.sock" <<'EOF'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(600)
