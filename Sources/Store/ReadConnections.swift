@@ -153,6 +153,37 @@ final class ReadConnection {
         try statement(sql).run()
     }
 
+    /// The ids of archived session types, as of this connection's latest read transaction.
+    ///
+    /// Kept between reads while SQLite's data version of the connection is unchanged: it moves
+    /// when another connection commits and is read once a statement has started a transaction,
+    /// so a set kept from an older version is never used (and a read after a reply to
+    /// `session_type.archive` sees the flag). GRDB's connection, which may be the writer itself
+    /// (whose own commits do not move its data version), reads the table every time.
+    func archivedSessionTypes() throws -> Set<String> {
+        guard borrowed == nil else { return try readArchivedSessionTypes() }
+        if let cached = archivedCache, cached.version == dataVersion() { return cached.ids }
+        let ids = try readArchivedSessionTypes()
+        // The version of the transaction that just read them (a commit in between moved it).
+        archivedCache = dataVersion().map { ($0, ids) }
+        return ids
+    }
+
+    private var archivedCache: (version: UInt32, ids: Set<String>)?
+
+    private func readArchivedSessionTypes() throws -> Set<String> {
+        var ids = Set<String>()
+        try statement("SELECT id FROM session_type WHERE archived = 1").forEachRow { row in ids.insert(row.string(0)) }
+        return ids
+    }
+
+    /// SQLite's data version of the main database (nil if the file control fails).
+    private func dataVersion() -> UInt32? {
+        var version: UInt32 = 0
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK else { return nil }
+        return version
+    }
+
     /// Starts a read transaction (`ReadPass`); its snapshot is taken by the first statement.
     func begin() throws {
         try execute("BEGIN")

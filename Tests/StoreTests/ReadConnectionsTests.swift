@@ -67,6 +67,29 @@ import Testing
         #expect(try f.balance("c2").bySessionType.first { $0.sessionType == "pilates" }?.archived == true)
     }
 
+    @Test func aBalanceShowsATypeArchivedByTheLastCommitAtOnce() throws {
+        // Given a file ledger whose read connection has already read (and kept) the archived types
+        let (f, dir) = try Self.fileFixture()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try f.type("yoga")
+        try f.type("spin")
+        try f.client("c1")
+        try f.issue("c1", "yoga", 2)
+        try f.issue("c1", "spin", 1)
+        #expect(try f.balance("c1").bySessionType.map(\.archived) == [false, false])
+        // When spin is archived, Then the next read shows it, and yoga stays bookable
+        _ = try f.run(Ledger.sessionTypeArchive(IdActionParams(id: "spin"), by: f.actor))
+        #expect(try f.balance("c1").bySessionType.map { "\($0.sessionType):\($0.archived)" } == ["spin:true", "yoga:false"])
+        // And the same holds for reads sharing a pass once the loop has ended the pass it was in
+        var ends: [@Sendable () -> Void] = []
+        try #require(f.ledger.installReadPass(scheduleEnd: { ends.append($0) }) != nil)
+        defer { f.ledger.removeReadPass() }
+        #expect(try f.balance("c1").bySessionType.first { $0.sessionType == "yoga" }?.archived == false)
+        _ = try f.run(Ledger.sessionTypeArchive(IdActionParams(id: "yoga"), by: f.actor))
+        for end in ends { end() }
+        #expect(try f.balance("c1").bySessionType.map(\.archived) == [true, true])
+    }
+
     @Test func readsSeeOneStateWhileAWriterCommits() throws {
         // Given four clients with 1000 credits each
         let (f, dir) = try Self.fileFixture()
