@@ -113,11 +113,10 @@ public final class Ledger: @unchecked Sendable {
             try db.execute(sql: "INSERT OR IGNORE INTO studio (id, time_zone, currency) VALUES (1, ?, ?)",
                            arguments: [studio.timeZone, studio.currency])
         }
-        // Migrations ran with foreign keys enforced (GRDB checks them all before committing one).
-        // From here on the facade is the only writer and every operation reads the rows it
-        // references in the same transaction (`not_found` otherwise), so SQLite's enforcement
-        // would only repeat those probes: eight b-tree searches per booking, ~10 % of its cost.
-        // `verify` runs `PRAGMA foreign_key_check` over every table instead.
+        // Migrations ran with foreign keys enforced. From here on every operation reads the rows it
+        // references in its own transaction (`not_found` otherwise), so SQLite's checks would only
+        // repeat those searches (eight per booking, ~10 % of its cost); `verify` runs
+        // `PRAGMA foreign_key_check` instead (docs/OPERATIONS.md, "Foreign keys").
         try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA foreign_keys = OFF") }
     }
 

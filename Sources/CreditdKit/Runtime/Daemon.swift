@@ -67,6 +67,8 @@ final class Daemon: Sendable {
         Systemd.status("opening the ledger")
         let backend = try makeBackend(current)
         self.backend.withLock { $0 = backend }
+        // Each loop's hot reads share one read transaction per pass, ended by a task queued on the
+        // loop (see Store's `ReadPass` for why replies of later writes cannot overtake it).
         for loop in group.makeIterator() {
             try loop.submit { backend.prepareEventLoopThread(scheduleEnd: { end in loop.execute(end) }) }.wait()
         }
