@@ -201,6 +201,7 @@ public final class Ledger: @unchecked Sendable {
             let failure = LedgerError.from(error)
             return .done(operations.map { _ in .failure(failure) })
         }
+        readers.commits.committed()
         hooks.afterCommit(events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
         return .done(results)
     }

@@ -182,6 +182,7 @@ extension Ledger: DeadlineProcessor {
         } catch {
             throw LedgerError.from(error)
         }
+        readers.commits.committed()
         afterScheduledCommit(events: committed.map(\.item))
         return processed
     }

@@ -24,6 +24,8 @@ final class ReadConnections: @unchecked Sendable {
     private let path: String?
     private let writer: any DatabaseWriter
     private let lock = NSLock()
+    /// The ledger's commits, counted for the passes.
+    let commits = CommitCounter()
     private var idle: [ReadConnection] = []
 
     init(writer: any DatabaseWriter, isReadOnly: Bool) {
@@ -45,7 +47,7 @@ final class ReadConnections: @unchecked Sendable {
 
     /// A pass for the calling thread (see `ReadPass`); nil when reads borrow GRDB's connection.
     func makePass(scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) -> ReadPass? {
-        path.map { ReadPass(path: $0, scheduleEnd: scheduleEnd) }
+        path.map { ReadPass(path: $0, commits: commits, scheduleEnd: scheduleEnd) }
     }
 
     /// Connections open and idle now.

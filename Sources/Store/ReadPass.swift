@@ -1,5 +1,6 @@
 import Foundation
 import GRDBSQLite
+import Synchronization
 
 /// One read transaction shared by the hot reads (`balance.get`, `history.list`) that a thread
 /// runs in one pass of its work loop, ended by the loop itself when the pass is over.
@@ -9,34 +10,42 @@ import GRDBSQLite
 /// serves a burst of requests per pass (32 per wake-up in the read benchmark), so opening one
 /// transaction for the pass takes those locks once for all of them.
 ///
-/// What it must keep: a read sees every write whose reply was sent before the read ran. The
-/// transaction starts when the pass's first read runs and `scheduleEnd` queues its end on the
-/// loop at that moment; a write that commits later hands its replies to the loop as a task
-/// queued after that end, so no reply of a write the transaction cannot see is sent while it
-/// is open. A loop that never blocks while it has tasks to run (NIO's) ends the transaction
-/// before it waits for more work, so an idle daemon holds no snapshot and the WAL can be
-/// checkpointed as before.
+/// What it must keep: a read sees every write whose reply was sent before the read ran, whichever
+/// loop sent it. The ledger counts its commits (`CommitCounter`, bumped after each commit and
+/// before any reply of it can go out); the pass notes the count before its transaction takes
+/// its snapshot, and a read that finds the count moved ends the transaction and starts another.
+/// `scheduleEnd` queues the end on the loop when the transaction starts; a loop that never
+/// blocks while it has tasks to run (NIO's) so ends it before it waits for more work: an idle
+/// daemon holds no snapshot and the WAL is checkpointed as before.
 ///
 /// Used by the thread that installed it only (hence `@unchecked Sendable`: its end is queued on
 /// that same thread); the ledger finds it through a thread-specific key.
 public final class ReadPass: @unchecked Sendable {
     private let path: String
+    private let commits: CommitCounter
     private var connection: ReadConnection?
     private var isOpen = false
+    /// The ledger's commit count when the open transaction began.
+    private var openedAtCommit: UInt64 = 0
     private let scheduleEnd: (@escaping @Sendable () -> Void) -> Void
 
-    init(path: String, scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) {
+    init(path: String, commits: CommitCounter, scheduleEnd: @escaping (@escaping @Sendable () -> Void) -> Void) {
         self.path = path
+        self.commits = commits
         self.scheduleEnd = scheduleEnd
     }
 
-    /// Runs `body` inside the pass's transaction, opening it (and queueing its end) first if needed.
+    /// Runs `body` inside the pass's transaction, opening it (and queueing its end) first if
+    /// needed, or again if a commit has finished since it began.
     func run<R>(_ body: (ReadConnection) throws -> R) throws -> R {
         let connection = try self.connection ?? ReadConnection(path: path)
         self.connection = connection
+        let count = commits.value
+        if isOpen && count != openedAtCommit { end() }
         if !isOpen {
             try connection.begin()
             isOpen = true
+            openedAtCommit = count
             scheduleEnd { [self] in end() }
         }
         return try body(connection)
@@ -76,6 +85,14 @@ public final class ReadPass: @unchecked Sendable {
         let pointer = pass.map { Unmanaged.passRetained($0).toOpaque() }
         precondition(pthread_setspecific(key, pointer) == 0, "cannot set the thread's read pass")
     }
+}
+
+/// How many write transactions the ledger has committed (see `ReadPass`).
+final class CommitCounter: Sendable {
+    private let count = Atomic<UInt64>(0)
+    var value: UInt64 { count.load(ordering: .sequentiallyConsistent) }
+    /// Called after a commit, before any reply of it is sent.
+    func committed() { count.add(1, ordering: .sequentiallyConsistent) }
 }
 
 extension Ledger {

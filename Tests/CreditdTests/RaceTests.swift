@@ -37,11 +37,13 @@ import Testing
         #expect(try rpc.ok("daemon.verify")["ok"] as? Bool == true)
     }
 
-    @Test func aReadSentAfterAWriteIsAnsweredSeesItWhileOtherReadsKeepTheLoopBusy() throws {
+    @Test(arguments: ["1", "2"])
+    func aReadSentAfterAWriteIsAnsweredSeesItWhileOtherReadsKeepTheLoopBusy(eventLoops: String) throws {
         // Given a client with 60 credits, a writing connection, a reading one, and 8 connections
-        // whose pipelined reads keep the event loop inside its passes (reads of one pass share a
-        // transaction: a reply of a write must never be followed by a read that misses it)
-        let daemon = try LedgerDaemon.start()
+        // whose pipelined reads keep the event loops inside their passes (reads of one pass share a
+        // transaction: a reply of a write must never be followed by a read that misses it). With
+        // two loops, connections alternate between them: the writer and the reader are on different ones.
+        let daemon = try LedgerDaemon.start(environment: ["CREDITD_EVENT_LOOPS": eventLoops])
         let rpc = try RPCSession(daemon)
         try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
         try rpc.ok("client.create", ["id": "ann", "name": "Ann"])

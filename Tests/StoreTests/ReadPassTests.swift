@@ -16,7 +16,7 @@ import Testing
         }
     }
 
-    @Test func readsInOnePassShareASnapshotUntilTheLoopEndsIt() throws {
+    @Test func readsInOnePassShareATransactionThatEndsAtTheNextCommitOrTheLoopsEnd() throws {
         // Given a file ledger (reads use connections of their own) and c1 with 2 credits
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("creditd-pass-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -29,26 +29,24 @@ import Testing
         let pass = try #require(f.ledger.installReadPass(scheduleEnd: { queue.ends.append($0) }))
         defer { f.ledger.removeReadPass() }
 
-        // When a read runs, then a booking commits, then the same pass reads again
+        // When reads run with no commit between them
         #expect(try f.balance("c1").total == 2)
-        #expect(pass.isInTransaction && queue.ends.count == 1)
-        try f.book("b1", "c1", "yoga")
-        // Then the pass still sees the state of its first read (one transaction, one end queued),
-        // and a multi-statement read (history) runs inside it without a transaction of its own
-        #expect(try f.balance("c1").total == 2)
-        #expect(queue.ends.count == 1)
         #expect(try f.ledger.history(HistoryParams(client: "c1")).items.count == 1)
+        // Then they share one transaction (one end queued), and history's own snapshot runs inside it
+        #expect(pass.isInTransaction && queue.ends.count == 1)
 
-        // When the loop runs the end it was handed
-        queue.runAll()
-        // Then the next read opens a new transaction that sees the booking
-        #expect(!pass.isInTransaction)
+        // When a booking commits (from any thread: replies go out after the commit is counted)
+        try f.book("b1", "c1", "yoga")
+        // Then the next read of the pass starts a new transaction that sees it
         #expect(try f.balance("c1").total == 1)
         #expect(try f.ledger.history(HistoryParams(client: "c1")).items.count == 2)
-        #expect(queue.ends.count == 1)
-        queue.runAll()
+        #expect(queue.ends.count == 2)
 
-        // And once removed, reads go back to the shared connections and see the latest state
+        // When the loop runs the ends it was handed, Then no transaction is left open
+        queue.runAll()
+        #expect(!pass.isInTransaction)
+
+        // And once removed, reads go back to the shared connections and queue nothing
         f.ledger.removeReadPass()
         try f.book("b2", "c1", "yoga")
         #expect(try f.balance("c1").total == 0)

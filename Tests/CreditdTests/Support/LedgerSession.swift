@@ -24,10 +24,11 @@ enum LedgerDaemon {
 
     /// Starts the daemon on the real ledger, on a test clock at `testClock` unless it is nil.
     static func start(role: String = "owner", extraConfig: String = "", testClock: String? = clockStart,
+                      environment: [String: String] = [:],
                       launcher: ((String) -> [String])? = nil) throws -> DaemonProcess {
         try DaemonProcess(config: config(role: role, extra: extraConfig),
                           extraArguments: testClock.map { ["--test-clock", $0] } ?? [],
-                          fakeBackend: false, launcher: launcher)
+                          fakeBackend: false, launcher: launcher, environment: { _ in environment })
     }
 }
 
