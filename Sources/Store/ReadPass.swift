@@ -63,7 +63,7 @@ public final class ReadPass: @unchecked Sendable {
 
     // MARK: - The calling thread's pass
 
-    nonisolated(unsafe) private static var key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key for read passes")
         return key

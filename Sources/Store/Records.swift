@@ -343,8 +343,12 @@ struct SessionTypeRecord: FetchableRecord, Sendable {
 
 /// Existence checks shared by operations.
 enum Exists {
-    static func client(_ db: Database, _ id: String) throws {
-        let found = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM client WHERE id = ?"), arguments: [id])
-        guard found == true else { throw LedgerError.notFound("client \(id) not found") }
+    private static let clientSQL = HotSQL("SELECT 1 FROM client WHERE id = ?")
+
+    /// `not_found` unless client `id` exists (a transaction's own statement, or GRDB's cache).
+    static func client(_ source: some StatementSource, _ id: String) throws {
+        var found = false
+        try source.statement(clientSQL).forEachRow(binding: { bind in bind(id) }) { _ in found = true }
+        guard found else { throw LedgerError.notFound("client \(id) not found") }
     }
 }

@@ -34,8 +34,6 @@ enum Bookings {
             complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
         """)
 
-    private static let clientExistsSQL = HotSQL("SELECT 1 FROM client WHERE id = ?")
-
     /// Inserts the booking row: the primary key finds a duplicate id (`already_exists` comes before
     /// `not_found`, as it did when a foreign key checked the client), then the client must exist.
     private static func insert(_ tx: Tx, _ p: BookingCreateParams, endsAtMs: Int64, cost: Int64) throws {
@@ -47,9 +45,7 @@ enum Bookings {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw LedgerError.alreadyExists("booking \(p.id) already exists")
         }
-        var clientFound = false
-        try tx.statement(clientExistsSQL).forEachRow(binding: { bind in bind(p.client) }) { _ in clientFound = true }
-        guard clientFound else { throw LedgerError.notFound("client \(p.client) not found") }
+        try Exists.client(tx, p.client)
     }
 
     /// Takes `cost` credits in burn-down order; the shortfall is debt if the type allows it.
