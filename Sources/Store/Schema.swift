@@ -8,6 +8,7 @@ enum Schema {
         migrator.registerMigration("v2-import-staging") { db in try db.execute(sql: v2) }
         // Rebuilds tables: GRDB runs it with foreign keys off, then checks them all before committing.
         migrator.registerMigration("v3-write-path") { db in try db.execute(sql: v3) }
+        migrator.registerMigration("v4-allocations-by-booking") { db in try db.execute(sql: v4) }
         return migrator
     }
 

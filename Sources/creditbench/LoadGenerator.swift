@@ -12,8 +12,7 @@ let loadColumns: [(table: String, columns: [String])] = [
     ("lot", ["id", "client_id", "scope", "source", "quantity", "remaining", "effective_at_ms", "expires_at_ms", "note",
              "actor", "created_at_ms"]),
     ("booking", ["id", "client_id", "session_type_id", "starts_at_ms", "ends_at_ms", "credit_cost", "status",
-                 "cancelled_at_ms", "created_at_ms"]),
-    ("allocation", ["booking_id", "client_id", "scope", "lot_id", "credits", "state", "created_at_ms"]),
+                 "cancelled_at_ms", "created_at_ms", "allocations"]),
     ("event", ["kind", "at_ms", "recorded_at_ms", "client_id", "scope", "lot_id", "booking_id", "amount", "credits",
                "actor", "rule"]),
 ]
@@ -47,20 +46,18 @@ func inserter(_ sqlite: SQLite, _ table: String, _ row: String) -> RowInserter {
     return RowInserter(db: sqlite.db, prefix: "INSERT INTO \(table) (\(columns.joined(separator: ", ")))", row: row)
 }
 
-/// The loader's five inserters, one call per row, in the columns of `loadColumns`.
+/// The loader's four inserters, one call per row, in the columns of `loadColumns`.
 struct LoadWriter {
     private var clients: RowInserter
     private var lots: RowInserter
     private var bookings: RowInserter
-    private var allocations: RowInserter
     private var events: RowInserter
 
     init(_ sqlite: SQLite) {
         checkColumns(sqlite)
         clients = inserter(sqlite, "client", "(?, ?, ?, ?)")
         lots = inserter(sqlite, "lot", "(?, ?, ?, 'manual', ?, ?, ?, ?, NULL, ?, ?)")
-        bookings = inserter(sqlite, "booking", "(?, ?, ?, ?, ?, 1, ?, ?, ?)")
-        allocations = inserter(sqlite, "allocation", "(?, ?, ?, ?, 1, ?, ?)")
+        bookings = inserter(sqlite, "booking", "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?)")
         events = inserter(sqlite, "event", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     }
 
@@ -69,7 +66,6 @@ struct LoadWriter {
         clients.flush()
         lots.flush()
         bookings.flush()
-        allocations.flush()
         events.flush()
     }
 
@@ -85,17 +81,13 @@ struct LoadWriter {
         lots.step()
     }
 
-    mutating func booking(_ id: String, client: String, type: String, startsMs: Int64, cancelledMs: Int64?, atMs: Int64) {
+    /// A booking of one credit from `lot` (its allocations, as the Store writes them).
+    mutating func booking(_ id: String, client: String, type: String, lot: Int64, startsMs: Int64, cancelledMs: Int64?,
+                          atMs: Int64) {
         bookings.text(id); bookings.text(client); bookings.text(type); bookings.int(startsMs)
         bookings.int(startsMs + 3_600_000); bookings.text(cancelledMs == nil ? "completed" : "cancelled_early")
-        bookings.int(cancelledMs); bookings.int(atMs)
+        bookings.int(cancelledMs); bookings.int(atMs); bookings.text("[[\(lot),1]]")
         bookings.step()
-    }
-
-    mutating func allocation(booking: String, client: String, lot: GeneratorLot, returned: Bool, atMs: Int64) {
-        allocations.text(booking); allocations.text(client); allocations.text(lot.scope); allocations.int(lot.id)
-        allocations.text(returned ? "returned" : "held"); allocations.int(atMs)
-        allocations.step()
     }
 
     mutating func event(_ kind: String, atMs: Int64, client: String, scope: String, lot: Int64, booking: String?,
@@ -206,11 +198,9 @@ struct ClientGenerator {
         let booking = "\(client)-b\(number)"
         let startsMs = atMs + 2 * Self.day
         let cancelledMs = atMs + 3_600_000
-        writer.booking(booking, client: client, type: type, startsMs: startsMs, cancelledMs: early ? cancelledMs : nil,
-                       atMs: atMs)
+        writer.booking(booking, client: client, type: type, lot: lot.id, startsMs: startsMs,
+                       cancelledMs: early ? cancelledMs : nil, atMs: atMs)
         counts.bookings += 1
-        writer.allocation(booking: booking, client: client, lot: lot, returned: early, atMs: atMs)
-        counts.allocations += 1
         writer.event("used", atMs: atMs, client: client, scope: lot.scope, lot: lot.id, booking: booking, amount: -1,
                      credits: 1)
         guard early else { return }

@@ -102,7 +102,6 @@ struct LoadCounts: Encodable {
     var clients = 0
     var lots = 0
     var bookings = 0
-    var allocations = 0
     var events = 0
 }
 
@@ -235,7 +234,7 @@ func report(_ report: LoadReport, json: Bool) {
     }
     let counts = report.counts
     print("creditbench load: \(report.database)")
-    print("  clients \(counts.clients), lots \(counts.lots), bookings \(counts.bookings), allocations \(counts.allocations), events \(counts.events)")
+    print("  clients \(counts.clients), lots \(counts.lots), bookings \(counts.bookings), events \(counts.events)")
     print(String(format: "  %.1f s (inserts %.1f s, sync %.1f s), %.0f events/s, %.0f MiB", report.seconds,
                  report.insertSeconds, report.syncSeconds, report.eventsPerSecond, Double(report.bytes) / 1_048_576))
     if let verify = report.verify {

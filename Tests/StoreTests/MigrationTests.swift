@@ -37,11 +37,14 @@ import Testing
     }
 
     static let dumps = [
-        "SELECT rowid, * FROM booking ORDER BY rowid", "SELECT * FROM event ORDER BY id",
-        "SELECT * FROM allocation ORDER BY id", "SELECT * FROM lot ORDER BY id", "SELECT * FROM note_edit ORDER BY id",
+        """
+        SELECT rowid, id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status, cancelled_at_ms,
+            cancel_note, settle_at_ms, complete_at_ms, created_at_ms FROM booking ORDER BY rowid
+        """,
+        "SELECT * FROM event ORDER BY id", "SELECT * FROM lot ORDER BY id", "SELECT * FROM note_edit ORDER BY id",
     ]
 
-    @Test func v3KeepsEveryRowAndIdOfAV2Ledger() throws {
+    @Test func v3AndV4KeepEveryRowAndIdOfAV2Ledger() throws {
         // Given a v2 ledger file with rows
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("creditd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -62,11 +65,13 @@ import Testing
         let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
 
         // Then the opener heard which migrations were about to run (the daemon tells systemd)
-        #expect(told.pending == ["v3-write-path"])
+        #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking"])
 
         // Then every row is kept with its id, the ledger verifies clean, and the append-only rules hold
         try ledger.read { db in
             #expect(try MigrationTests.dumps.map { try MigrationTests.dump(db, $0) } == before)
+            // The allocation rows moved into their bookings (v4)
+            #expect(try String.fetchAll(db, sql: "SELECT allocations FROM booking ORDER BY id") == ["[[1,1]]", "[[1,1]]"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'event'") == 0)
             let eventSQL = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'event'") ?? ""

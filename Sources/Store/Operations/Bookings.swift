@@ -18,41 +18,48 @@ enum Bookings {
             throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
         }
         let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
-        try insert(tx, p, endsAtMs: endsAtMs, cost: cost)
-        if !type.booked { try tx.markBooked(type) }
-        tx.deadlineChanged()
+        // Every check reads before anything is written, so a refused booking changed no row:
+        // `already_exists`, then `not_found`, then `insufficient_credits`.
+        if try exists(tx, id: p.id) { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
         var allocations: [Allocation] = []
         let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
+        try insert(tx, p, endsAtMs: endsAtMs, cost: cost, allocations: allocations)
+        if !type.booked { try tx.markBooked(type) }
+        tx.deadlineChanged()
         // Built from what was just written rather than read back: this is the hot path.
         return Booking(id: p.id, client: p.client, sessionType: type.id, startsAt: p.startsAt,
                        endsAt: Timestamp(ms: endsAtMs), creditCost: cost, status: .booked, allocations: allocations,
                        creditsLeft: left, dryRun: (p.dryRun ?? false) ? true : nil)
     }
 
+    private static let existsSQL = HotSQL("SELECT 1 FROM booking WHERE id = ?")
+
+    private static func exists(_ tx: Tx, id: String) throws -> Bool {
+        var found = false
+        try tx.statement(existsSQL).forEachRow(binding: { bind in bind(id) }) { _ in found = true }
+        return found
+    }
+
     private static let insertSQL = HotSQL("""
         INSERT INTO booking (id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status,
-            complete_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)
+            complete_at_ms, created_at_ms, allocations) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?)
         """)
 
-    /// Inserts the booking row: the primary key finds a duplicate id (`already_exists` comes before
-    /// `not_found`, as it did when a foreign key checked the client), then the client must exist.
-    private static func insert(_ tx: Tx, _ p: BookingCreateParams, endsAtMs: Int64, cost: Int64) throws {
-        do {
-            try tx.statement(insertSQL).run { bind in
-                    bind(p.id); bind(p.client); bind(p.sessionType); bind(p.startsAt.ms); bind(endsAtMs); bind(cost)
-                    bind(endsAtMs); bind(tx.nowMs)
-                }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw LedgerError.alreadyExists("booking \(p.id) already exists")
-        }
-        try Exists.client(tx, p.client)
+    private static func insert(_ tx: Tx, _ p: BookingCreateParams, endsAtMs: Int64, cost: Int64,
+                               allocations: [Allocation]) throws {
+        try tx.statement(insertSQL).run { bind in
+                bind(p.id); bind(p.client); bind(p.sessionType); bind(p.startsAt.ms); bind(endsAtMs); bind(cost)
+                bind(endsAtMs); bind(tx.nowMs); bind(Allocations.encode(allocations))
+            }
     }
 
     /// Takes `cost` credits in burn-down order; the shortfall is debt if the type allows it.
-    /// Returns the credits the client has left for the type.
+    /// Returns the credits the client has left for the type. The client must exist: a lot is always
+    /// its client's (and clients are never deleted), so it is looked up only when it has none.
     private static func use(_ tx: Tx, booking: String, client: String, type: SessionTypeRecord,
                             cost: Int64, allocations: inout [Allocation]) throws -> Int64 {
         let lots = cost > 0 || type.requiresCredit ? try Credits.bookableLots(tx, client: client, type: type.id) : []
+        if lots.isEmpty { try Exists.client(tx, client) }
         let available = lots.reduce(0) { $0 + $1.remaining }
         guard cost > 0 else { return available }
         guard available >= cost || type.allowNegative else {
@@ -62,17 +69,17 @@ enum Bookings {
         for lot in lots where left > 0 {
             let take = min(lot.remaining, left)
             try LotRecord.setRemaining(tx, id: lot.id, lot.remaining - take)
-            try Allocations.insert(tx, booking: booking, client: client, scope: lot.scope, lot: lot.id, credits: take)
-            allocations.append(Allocation(lot: lot.id, credits: take))
             try tx.append(.used, client: client, scope: lot.scope, amount: -take, credits: take, lot: lot,
                           booking: booking)
+            allocations.append(Allocation(lot: lot.id, credits: take))
             left -= take
         }
         if left > 0 {
-            try Allocations.insert(tx, booking: booking, client: client, scope: type.id, lot: nil, credits: left)
+            let used = try tx.append(.used, client: client, scope: type.id, amount: -left, credits: left,
+                                     booking: booking, rule: ["debt": String(left)])
+            try Allocations.insertDebt(tx, client: client, usedEvent: used, booking: booking, scope: type.id,
+                                       credits: left)
             allocations.append(Allocation(lot: nil, credits: left))
-            try tx.append(.used, client: client, scope: type.id, amount: -left, credits: left, booking: booking,
-                          rule: ["debt": String(left)])
         }
         return available - cost
     }
@@ -91,7 +98,7 @@ enum Bookings {
                     "window_s": String(type.lateCancelWindowS), "cancelled_at": Timestamp(ms: tx.nowMs).description]
         if early {
             rule["decision"] = "early"
-            try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note, rule: rule)
+            try Allocations.giveBack(tx, held: held, booking: booking, note: p.note, rule: rule)
             try setStatus(tx, p.id, .cancelledEarly, cancelledAtMs: tx.nowMs, settleAtMs: nil)
             // What `get` would read back now: giving credits back changes only the allocations'
             // state, which a booking does not show; the status update is the one just made.
@@ -120,8 +127,7 @@ enum Bookings {
         guard booking.status == .cancelPending else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be waived")
         }
-        try Allocations.giveBack(tx, held: held, booking: p.id, client: booking.client, note: p.note,
-                                 rule: ["decision": "waived"])
+        try Allocations.giveBack(tx, held: held, booking: booking, note: p.note, rule: ["decision": "waived"])
         try setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
         return try get(tx, id: p.id)
     }
@@ -181,35 +187,36 @@ enum Bookings {
     }
 
     /// The booking `id` and the allocations it still holds, or `not_found`.
-    static func read(_ source: some StatementSource, id: String) throws -> (booking: Booking, held: [Allocations.Held]) {
+    static func read(_ source: some StatementSource, id: String) throws -> (booking: Booking, held: [Allocation]) {
         var found: Booking?
+        var allocations = ""
         try source.statement(selectByIdSQL).forEachRow(binding: { bind in bind(id) }) { c in
-            // The same columns as `booking(_:_:)`; allocations are read once the row is done.
+            // The same columns as `booking(_:_:)`; allocations are decoded once the row is done.
             found = Booking(id: c.string(0), client: c.string(1), sessionType: c.string(2),
                             startsAt: Timestamp(ms: c.int64(3)), endsAt: Timestamp(ms: c.int64(4)),
                             creditCost: c.int64(5), status: BookingStatus(rawValue: c.string(6)) ?? .booked,
                             cancelledAt: c.int64OrNil(7).map(Timestamp.init(ms:)),
                             settlesAt: c.int64OrNil(8).map(Timestamp.init(ms:)), allocations: [], creditsLeft: nil,
                             dryRun: nil)
+            allocations = c.string(9)
         }
         guard var booking = found else { throw LedgerError.notFound("booking \(id) not found") }
-        let allocations = try Allocations.read(source, booking: id)
-        booking.allocations = allocations.all
-        return (booking, allocations.held)
+        booking.allocations = try Allocations.decode(allocations)
+        return (booking, Allocations.held(booking.status) ? booking.allocations : [])
     }
 
     static let columns = """
-        id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status, cancelled_at_ms, settle_at_ms
+        id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status, cancelled_at_ms, settle_at_ms,
+        allocations
         """
 
     static func booking(_ db: Database, _ row: Row) throws -> Booking {
-        let id: String = row[0]
-        return Booking(id: id, client: row[1], sessionType: row[2], startsAt: Timestamp(ms: row[3]),
-                       endsAt: Timestamp(ms: row[4]), creditCost: row[5],
-                       status: BookingStatus(rawValue: row[6]) ?? .booked,
-                       cancelledAt: (row[7] as Int64?).map(Timestamp.init(ms:)),
-                       settlesAt: (row[8] as Int64?).map(Timestamp.init(ms:)),
-                       allocations: try Allocations.all(db, booking: id), creditsLeft: nil, dryRun: nil)
+        Booking(id: row[0], client: row[1], sessionType: row[2], startsAt: Timestamp(ms: row[3]),
+                endsAt: Timestamp(ms: row[4]), creditCost: row[5],
+                status: BookingStatus(rawValue: row[6]) ?? .booked,
+                cancelledAt: (row[7] as Int64?).map(Timestamp.init(ms:)),
+                settlesAt: (row[8] as Int64?).map(Timestamp.init(ms:)),
+                allocations: try Allocations.decode(row[9]), creditsLeft: nil, dryRun: nil)
     }
 
     static func list(_ db: Database, _ p: BookingListParams) throws -> Page<Booking> {

@@ -102,32 +102,48 @@ enum Credits {
     /// Each repayment is a `used` event of amount 0 on the lot: the booking's debt now sits in the lot.
     private static func repayDebts(_ tx: Tx, lot: inout LotRecord, events: inout [Int64]) throws -> Int64 {
         let debts = try Row.fetchAll(tx.db.cachedStatement(sql: """
-            SELECT id, booking_id, scope, credits FROM allocation
-            WHERE client_id = ? AND lot_id IS NULL AND state = 'held' AND (? = 'any' OR scope = ?)
+            SELECT id, booking_id, scope, credits FROM debt
+            WHERE client_id = ? AND (? = 'any' OR scope = ?)
             ORDER BY id
             """), arguments: [lot.clientId, lot.scope, lot.scope])
         var repaid: Int64 = 0
         for debt in debts where lot.remaining > 0 {
-            let allocationId: Int64 = debt[0]
+            let debtId: Int64 = debt[0]
             let booking: String = debt[1]
-            let scope: String = debt[2]
             let owed: Int64 = debt[3]
             let take = min(owed, lot.remaining)
-            if take == owed {
-                try tx.db.execute(sql: "UPDATE allocation SET lot_id = ? WHERE id = ?", arguments: [lot.id, allocationId])
-            } else {
-                try tx.db.execute(sql: "UPDATE allocation SET credits = credits - ? WHERE id = ?",
-                                  arguments: [take, allocationId])
-                try Allocations.insert(tx, booking: booking, client: lot.clientId, scope: scope, lot: lot.id,
-                                       credits: take)
-            }
-            lot.remaining -= take
-            repaid += take
             events.append(try tx.append(.used, client: lot.clientId, scope: lot.scope, amount: 0, credits: take,
                                         lot: lot, booking: booking, rule: ["repays_debt": booking]))
+            if take == owed {
+                try tx.db.execute(sql: "DELETE FROM debt WHERE client_id = ? AND id = ?",
+                                  arguments: [lot.clientId, debtId])
+            } else {
+                try tx.db.execute(sql: "UPDATE debt SET credits = credits - ? WHERE client_id = ? AND id = ?",
+                                  arguments: [take, lot.clientId, debtId])
+            }
+            try moveDebt(tx, booking: booking, credits: take, to: lot.id)
+            lot.remaining -= take
+            repaid += take
         }
         if repaid > 0 { try LotRecord.setRemaining(tx.db, id: lot.id, lot.remaining) }
         return repaid
+    }
+
+    /// In the booking's allocations, `credits` of its debt now come from `lot`: the whole debt entry
+    /// names the lot, or the entry keeps what is still owed and the lot's share is added at the end.
+    private static func moveDebt(_ tx: Tx, booking: String, credits: Int64, to lot: Int64) throws {
+        let text = try String.fetchOne(tx.db, sql: "SELECT allocations FROM booking WHERE id = ?", arguments: [booking])
+        var allocations = try Allocations.decode(text ?? "")
+        guard let index = allocations.firstIndex(where: { $0.lot == nil }), allocations[index].credits >= credits else {
+            preconditionFailure("booking \(booking) has a debt row but not that debt")
+        }
+        if allocations[index].credits == credits {
+            allocations[index].lot = lot
+        } else {
+            allocations[index].credits -= credits
+            allocations.append(Allocation(lot: lot, credits: credits))
+        }
+        try Allocations.set(tx, booking: booking, allocations)
     }
 
     static func remove(_ tx: Tx, _ p: CreditRemoveParams) throws -> CreditRemoveResult {

@@ -15,9 +15,7 @@ enum Balances {
           WHERE lot.client_id = ?1 AND lot.remaining > 0 AND lot.refunded = 0 AND lot.expiry_done = 0
             AND lot.effective_at_ms <= ?2 AND (lot.frozen = 1 OR lot.expires_at_ms IS NULL OR lot.expires_at_ms > ?2)
         UNION ALL
-        SELECT 2, allocation.scope, allocation.credits, 0, NULL
-          FROM allocation
-          WHERE allocation.client_id = ?1 AND allocation.lot_id IS NULL AND allocation.state = 'held'
+        SELECT 2, debt.scope, debt.credits, 0, NULL FROM debt WHERE debt.client_id = ?1
         """
 
     static func get(_ c: ReadConnection, _ p: BalanceParams, nowMs now: Int64) throws -> Balance {

@@ -77,10 +77,11 @@ enum Usage {
             SELECT COALESCE(SUM(e.credits), 0) FROM event e JOIN lot r ON r.id = e.to_lot_id
             WHERE e.kind = 'rolled_over' AND r.\(column) = ?\(cycle == nil ? "" : " AND r.cycle = \(cycle!)")
             """, arguments: [id]) ?? 0
+        // Credits late cancellations kept: every allocation on a lot was made by one `used` event of its
+        // credits (at booking, or repaying a debt), and a late cancellation gives none of them back.
         let forfeited = try Int64.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(a.credits), 0) FROM allocation a JOIN lot l ON l.id = a.lot_id
-            JOIN booking b ON b.id = a.booking_id
-            WHERE b.status = 'cancelled_late' AND a.state = 'held' AND l.\(column) = ?\(cycle == nil ? "" : " AND l.cycle = \(cycle!)")
+            SELECT COALESCE(SUM(e.credits), 0) FROM event e JOIN booking b ON b.id = e.booking_id
+            WHERE e.\(column) = ? AND e.kind = 'used' AND b.status = 'cancelled_late'\(cycleFilter)
             """, arguments: [id]) ?? 0
         let left = try Int64.fetchOne(db, sql: """
             SELECT COALESCE(SUM(remaining), 0) FROM lot WHERE \(column) = ? AND refunded = 0\(cycle == nil ? "" : " AND cycle = \(cycle!)")

@@ -23,7 +23,7 @@ enum Verify {
             SELECT c.id,
               COALESCE((SELECT SUM(amount) FROM event WHERE client_id = c.id), 0),
               COALESCE((SELECT SUM(remaining) FROM lot WHERE client_id = c.id AND refunded = 0), 0),
-              COALESCE((SELECT SUM(credits) FROM allocation WHERE client_id = c.id AND lot_id IS NULL AND state = 'held'), 0)
+              COALESCE((SELECT SUM(credits) FROM debt WHERE client_id = c.id), 0)
             FROM client c
             """)
         for row in rows {
@@ -60,21 +60,36 @@ enum Verify {
         }
     }
 
-    /// A booking that keeps its credits holds exactly its cost; a returned one holds none.
+    /// A booking took exactly its cost (held until a status gives it back), and its open debt, if
+    /// any, is the one row of `debt` that says so.
     private static func bookingAllocations(_ db: Database, _ violations: inout [Violation]) throws {
-        let rows = try Row.fetchAll(db, sql: """
+        let taken = try Row.fetchAll(db, sql: """
             SELECT b.id, b.client_id, b.status, b.credit_cost,
-              COALESCE((SELECT SUM(credits) FROM allocation WHERE booking_id = b.id AND state = 'held'), 0)
-            FROM booking b
-            WHERE COALESCE((SELECT SUM(credits) FROM allocation WHERE booking_id = b.id AND state = 'held'), 0)
-              != CASE WHEN b.status IN ('cancelled_early', 'cancelled_waived') THEN 0 ELSE b.credit_cost END
+              (SELECT COALESCE(SUM(value ->> 1), 0) FROM json_each(b.allocations)) AS taken
+            FROM booking b WHERE taken != b.credit_cost
             """)
-        for row in rows {
-            let status: String = row[2]
-            let cost: Int64 = row[3]
-            let held: Int64 = row[4]
+        for row in taken {
+            let status: String = row[2], cost: Int64 = row[3], credits: Int64 = row[4]
             violations.append(Violation(check: "booking_allocation", client: row[1], booking: row[0],
-                                        detail: "\(status) booking of cost \(cost) holds \(held) credits"))
+                                        detail: "\(status) booking of cost \(cost) took \(credits) credits"))
+        }
+        // Open debt entries (status still holding) against the debt rows, both ways.
+        let debts = try Row.fetchAll(db, sql: """
+            WITH owed AS (
+              SELECT b.id, b.client_id, (SELECT value ->> 1 FROM json_each(b.allocations) WHERE value ->> 0 IS NULL) AS credits
+              FROM booking b
+              WHERE b.allocations LIKE '%null%' AND b.status NOT IN ('cancelled_early', 'cancelled_waived'))
+            SELECT o.id, o.client_id, o.credits, d.credits FROM owed o
+              LEFT JOIN debt d ON d.client_id = o.client_id AND d.booking_id = o.id
+              WHERE d.credits IS NOT o.credits
+            UNION ALL
+            SELECT d.booking_id, d.client_id, NULL, d.credits FROM debt d
+              WHERE NOT EXISTS (SELECT 1 FROM owed o WHERE o.id = d.booking_id AND o.client_id = d.client_id)
+            """)
+        for row in debts {
+            let owed: Int64? = row[2], recorded: Int64? = row[3]
+            violations.append(Violation(check: "booking_debt", client: row[1], booking: row[0],
+                                        detail: "owes \(owed.map(String.init) ?? "nothing") but the debt row says \(recorded.map(String.init) ?? "nothing")"))
         }
     }
 
