@@ -115,7 +115,12 @@ public final class Ledger: @unchecked Sendable {
     }
 
     /// Called after every commit with the events it wrote, in order.
-    public func setCommitHook(_ hook: @escaping @Sendable ([HistoryItem]) -> Void) { hooks.set(commit: hook) }
+    /// `wanted` is asked first, on the writer: the events are only turned into items for the hook
+    /// when it says yes (with no subscriber connected, a commit publishes nothing).
+    public func setCommitHook(wanted: @escaping @Sendable () -> Bool = { true },
+                              _ hook: @escaping @Sendable ([HistoryItem]) -> Void) {
+        hooks.set(commit: hook, wanted: wanted)
+    }
 
     /// Called after a commit that may have created an earlier deadline.
     public func setDeadlineHook(_ hook: @escaping @Sendable () -> Void) { hooks.set(deadline: hook) }
@@ -202,7 +207,7 @@ public final class Ledger: @unchecked Sendable {
             return .done(operations.map { _ in .failure(failure) })
         }
         readers.commits.committed()
-        hooks.afterCommit(events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
+        hooks.afterCommit(count: committed.count, events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
         return .done(results)
     }
 
@@ -290,7 +295,7 @@ public final class Ledger: @unchecked Sendable {
 
     /// Publishes the scheduler's committed events; scheduler writes never need a re-arm hint.
     func afterScheduledCommit(events: [HistoryItem]) {
-        hooks.afterCommit(events: events, deadlinesMoved: false)
+        hooks.afterCommit(count: events.count, events: events, deadlinesMoved: false)
     }
 
     // MARK: - Reads
@@ -359,15 +364,18 @@ public struct LedgerOperation<R: Codable & Sendable>: Sendable {
 /// Hooks run after commit, outside the transaction.
 private final class Hooks: @unchecked Sendable {
     private let lock = NSLock()
-    private var commit: (@Sendable ([HistoryItem]) -> Void)?
+    private var commit: (hook: @Sendable ([HistoryItem]) -> Void, wanted: @Sendable () -> Bool)?
     private var deadline: (@Sendable () -> Void)?
 
-    func set(commit hook: @escaping @Sendable ([HistoryItem]) -> Void) { lock.withLock { commit = hook } }
+    func set(commit hook: @escaping @Sendable ([HistoryItem]) -> Void, wanted: @escaping @Sendable () -> Bool) {
+        lock.withLock { commit = (hook, wanted) }
+    }
     func set(deadline hook: @escaping @Sendable () -> Void) { lock.withLock { deadline = hook } }
 
-    func afterCommit(events: [HistoryItem], deadlinesMoved: Bool) {
+    /// `events` (`count` of them) are built only when a commit hook wants them.
+    func afterCommit(count: Int, events: @autoclosure () -> [HistoryItem], deadlinesMoved: Bool) {
         let (commitHook, deadlineHook) = lock.withLock { (commit, deadline) }
-        if !events.isEmpty { commitHook?(events) }
+        if count > 0, let commitHook, commitHook.wanted() { commitHook.hook(events()) }
         if deadlinesMoved { deadlineHook?() }
     }
 }

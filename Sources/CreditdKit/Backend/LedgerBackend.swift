@@ -62,10 +62,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             logger.error("scheduler: \(error)")
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
-        ledger.setCommitHook { items in
-            // This runs on the single writer before the batch's replies go out: encode only what a
-            // subscriber takes (with none connected, nothing), so publishing costs writes nothing.
-            guard hub.hasSubscribers else { return }
+        // This runs on the single writer before the batch's replies go out: build and encode only what
+        // a subscriber takes (with none connected, nothing), so publishing costs writes nothing.
+        ledger.setCommitHook(wanted: { hub.hasSubscribers }) { items in
             hub.publish(items.compactMap { item in
                 guard hub.wants(client: item.client, kind: item.event.rawValue) else { return nil }
                 return (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }

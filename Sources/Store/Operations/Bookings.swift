@@ -18,12 +18,23 @@ enum Bookings {
             throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
         }
         let cost = type.requiresCredit ? (p.creditCost ?? type.creditCost) : 0
-        // Every check reads before anything is written, so a refused booking changed no row:
-        // `already_exists`, then `not_found`, then `insufficient_credits`.
-        if try exists(tx, id: p.id) { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
+        // `already_exists` comes before `not_found` and `insufficient_credits`. Those two are found
+        // before anything is written (a refused booking changes no row); the duplicate id is looked
+        // for only then, or found by the primary key at the end (after the credits were taken: the
+        // group re-runs with savepoints, which a client retrying with an idempotency key never causes).
         var allocations: [Allocation] = []
-        let left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
-        try insert(tx, p, endsAtMs: endsAtMs, cost: cost, allocations: allocations)
+        let left: Int64
+        do {
+            left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
+        } catch {
+            if try exists(tx, id: p.id) { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
+            throw error
+        }
+        do {
+            try insert(tx, p, endsAtMs: endsAtMs, cost: cost, allocations: allocations)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw LedgerError.alreadyExists("booking \(p.id) already exists")
+        }
         if !type.booked { try tx.markBooked(type) }
         tx.deadlineChanged()
         // Built from what was just written rather than read back: this is the hot path.
