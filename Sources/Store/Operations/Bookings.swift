@@ -22,18 +22,18 @@ enum Bookings {
         // before anything is written (a refused booking changes no row); the duplicate id is looked
         // for only then, or found by the primary key at the end (after the credits were taken: the
         // group re-runs with savepoints, which a client retrying with an idempotency key never causes).
+        let duplicate = LedgerError.alreadyExists("booking \(p.id) already exists")
         var allocations: [Allocation] = []
         let left: Int64
         do {
             left = try use(tx, booking: p.id, client: p.client, type: type, cost: cost, allocations: &allocations)
         } catch {
-            if try exists(tx, id: p.id) { throw LedgerError.alreadyExists("booking \(p.id) already exists") }
-            throw error
+            throw try exists(tx, id: p.id) ? duplicate : error
         }
         do {
             try insert(tx, p, endsAtMs: endsAtMs, cost: cost, allocations: allocations)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw LedgerError.alreadyExists("booking \(p.id) already exists")
+            throw duplicate
         }
         if !type.booked { try tx.markBooked(type) }
         tx.deadlineChanged()

@@ -132,8 +132,7 @@ enum Credits {
     /// In the booking's allocations, `credits` of its debt now come from `lot`: the whole debt entry
     /// names the lot, or the entry keeps what is still owed and the lot's share is added at the end.
     private static func moveDebt(_ tx: Tx, booking: String, credits: Int64, to lot: Int64) throws {
-        let text = try String.fetchOne(tx.db, sql: "SELECT allocations FROM booking WHERE id = ?", arguments: [booking])
-        var allocations = try Allocations.decode(text ?? "")
+        var allocations = try Bookings.get(tx, id: booking).allocations
         guard let index = allocations.firstIndex(where: { $0.lot == nil }), allocations[index].credits >= credits else {
             preconditionFailure("booking \(booking) has a debt row but not that debt")
         }
