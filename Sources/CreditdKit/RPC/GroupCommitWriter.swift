@@ -4,8 +4,31 @@ import Foundation
 /// Where a connection's writes come from and where their outcomes go.
 protocol WriteOrigin: AnyObject, Sendable {
     /// The outcomes of this origin's calls in one transaction, in the order they were submitted.
-    /// Called on the writer thread once per transaction: must hand off at once, never block.
-    func deliver(_ outcomes: [Result<RawResult, WireError>])
+    /// Called on the writer thread once per transaction: must hand off at once, never block, and
+    /// call `retire()` on the delivery on its own thread once done with it.
+    func deliver(_ delivery: WriteDelivery)
+}
+
+/// One origin's share of a transaction: its outcomes, and its calls until they are retired.
+///
+/// The calls travel back with their outcomes so that they are freed on the origin's thread:
+/// freeing ~500 requests' strings and closures took ~7 % of the writer's time, and on the event
+/// loop the memory goes back to the thread that allocated it. The writer never touches a
+/// delivery after handing it over, so only the origin's thread uses `calls` from then on.
+final class WriteDelivery: @unchecked Sendable {
+    let origin: any WriteOrigin
+    private(set) var outcomes: [Result<RawResult, WireError>] = []
+    private var calls: [ArraySlice<PreparedWrite>] = []
+
+    init(origin: any WriteOrigin) { self.origin = origin }
+
+    fileprivate func add(_ calls: ArraySlice<PreparedWrite>, outcomes more: some Sequence<Result<RawResult, WireError>>) {
+        self.calls.append(calls)
+        outcomes.append(contentsOf: more)
+    }
+
+    /// Frees the calls (the last references to them) on the calling thread.
+    func retire() { calls = [] }
 }
 
 /// The single writer: mutating calls from every connection queue here, and one dedicated thread
@@ -72,9 +95,13 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func run() {
         while true {
-            let batch = nextBatch()
+            var batch = nextBatch()
             let outcomes = backend.write(batch.flatMap(\.calls))
-            deliver(outcomes, to: batch)
+            let deliveries = group(outcomes, by: batch)
+            // Dropped before the deliveries leave, so that each origin holds the last reference
+            // to its calls (see `WriteDelivery`).
+            batch.removeAll()
+            for delivery in deliveries { delivery.origin.deliver(delivery) }
         }
     }
 
@@ -116,25 +143,26 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// One delivery per origin, with its outcomes in submission order.
-    private func deliver(_ outcomes: [Result<RawResult, WireError>], to batch: [Submission]) {
-        var order: [ObjectIdentifier] = []
-        var grouped: [ObjectIdentifier: (origin: any WriteOrigin, outcomes: [Result<RawResult, WireError>])] = [:]
+    private func group(_ outcomes: [Result<RawResult, WireError>], by batch: [Submission]) -> [WriteDelivery] {
+        var deliveries: [WriteDelivery] = []
+        var byOrigin: [ObjectIdentifier: WriteDelivery] = [:]
         var position = 0
         for submission in batch {
             let key = ObjectIdentifier(submission.origin)
-            if grouped[key] == nil { order.append(key) }
-            var entry = grouped[key] ?? (submission.origin, [])
-            for _ in submission.calls {
-                // A backend that breaks the one-outcome-per-call contract must not hang callers.
-                entry.outcomes.append(position < outcomes.count
-                    ? outcomes[position]
-                    : .failure(WireError(.internalError, "the ledger returned no outcome for this call")))
-                position += 1
+            let delivery = byOrigin[key] ?? WriteDelivery(origin: submission.origin)
+            if byOrigin[key] == nil {
+                byOrigin[key] = delivery
+                deliveries.append(delivery)
             }
-            grouped[key] = entry
+            // A backend that breaks the one-outcome-per-call contract must not hang callers.
+            let end = position + submission.calls.count
+            delivery.add(submission.calls, outcomes: (position..<end).lazy.map { index in
+                index < outcomes.count
+                    ? outcomes[index]
+                    : .failure(WireError(.internalError, "the ledger returned no outcome for this call"))
+            })
+            position = end
         }
-        for key in order {
-            if let entry = grouped[key] { entry.origin.deliver(entry.outcomes) }
-        }
+        return deliveries
     }
 }

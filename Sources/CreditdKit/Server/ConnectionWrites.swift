@@ -12,7 +12,10 @@ final class ConnectionWrites: WriteOrigin {
         self.eventLoop = eventLoop
     }
 
-    func deliver(_ outcomes: [Result<RawResult, WireError>]) {
-        eventLoop.execute { [handler] in handler.value.writesFinished(outcomes) }
+    func deliver(_ delivery: WriteDelivery) {
+        eventLoop.execute { [handler] in
+            handler.value.writesFinished(delivery.outcomes)
+            delivery.retire()
+        }
     }
 }
