@@ -30,6 +30,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Gathers the writer's WAL writes into one write per commit (a small SQLite VFS, in C).
+        .target(name: "CWALWrites"),
         .target(name: "CreditProtocol", swiftSettings: fuzzCoverage),
         .target(name: "Scheduling", dependencies: [
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "CreditProtocol", "Scheduling",
             // sqlite3_config (variadic) through CSQLite's shim: process-wide settings (SQLiteSetup.swift).
-            "CSQLite",
+            "CSQLite", "CWALWrites",
             .product(name: "GRDB", package: "GRDB.swift"),
             // The C API GRDB itself uses: the hottest statements bind their values directly (Binding.swift).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -47,7 +47,7 @@ public final class Ledger: @unchecked Sendable {
             return (queue, false)
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: config)
+            let pool = try DatabasePool(path: SQLiteSetup.databaseURI(path: path), configuration: config)
             // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try prepare(pool, studio: studio, willMigrate: willMigrate)

@@ -147,7 +147,7 @@ struct EventRecord: Sendable {
     var actor: String
     var staff: String?
     var note: String?
-    var rule: [String: String]?
+    var rule: Rule?
 
     static let columns = """
         id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id, purchase_id,
@@ -157,7 +157,7 @@ struct EventRecord: Sendable {
     init(id: Int64, kind: EventKind, atMs: Int64, recordedAtMs: Int64, clientId: String, scope: String,
          lotId: Int64?, toLotId: Int64?, bookingId: String?, purchaseId: String?, membershipId: String?,
          cycle: Int?, amount: Int64, credits: Int64, actor: String, staff: String?, note: String?,
-         rule: [String: String]?) {
+         rule: Rule?) {
         self.id = id
         self.kind = kind
         self.atMs = atMs
@@ -196,7 +196,7 @@ struct EventRecord: Sendable {
         actor = row[14]
         staff = row[15]
         note = row[16]
-        rule = (row[17] as String?).flatMap(EventRecord.decodeRule)
+        rule = (row[17] as String?).flatMap(EventRecord.decodeRule).map(Rule.init)
     }
 
     private static let insertSQL = HotSQL("""
@@ -211,7 +211,7 @@ struct EventRecord: Sendable {
             bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
             bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
             bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
-            bind(record.rule.map(EventRecord.encodeRule))
+            bind(record.rule?.text)
         }
         return tx.db.lastInsertedRowID
     }
@@ -219,75 +219,11 @@ struct EventRecord: Sendable {
     var item: HistoryItem {
         HistoryItem(id: id, at: Timestamp(ms: atMs), recordedAt: Timestamp(ms: recordedAtMs), event: kind,
                     client: clientId, sessionType: scope, lot: lotId, booking: bookingId, amount: amount,
-                    credits: credits, actor: actor, staff: staff, note: note, rule: rule)
+                    credits: credits, actor: actor, staff: staff, note: note, rule: rule?.dictionary)
     }
 
-    // Rules are small flat string maps; sorted keys keep the stored text stable.
-    static func encodeRule(_ rule: [String: String]) -> String {
-        // JSONEncoder's .sortedKeys order is the keys' byte order: the same for ASCII keys (all rules'
-        // keys are). When nothing needs escaping either (the rules the Store writes), the text is
-        // assembled directly; anything else takes JSONText, or the encoder for other keys.
-        var pairs = rule.sorted { $0.key < $1.key }
-        if pairs.allSatisfy({ isPlain($0.key, asciiOnly: true) && isPlain($0.value, asciiOnly: false) }) {
-            // {"k":"v","k2":"v2"}: 2 braces, per pair 4 quotes and a colon, commas between pairs.
-            let count = pairs.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 5 } + max(pairs.count - 1, 0)
-            return String(unsafeUninitializedCapacity: count) { out in
-                var at = 0
-                func put(_ byte: UInt8) {
-                    precondition(at < out.count)
-                    out[at] = byte
-                    at += 1
-                }
-                func put(_ text: inout String) {
-                    text.withUTF8 { utf8 in
-                        precondition(at + utf8.count <= out.count)
-                        _ = UnsafeMutableBufferPointer(rebasing: out[at..<(at + utf8.count)]).initialize(from: utf8)
-                        at += utf8.count
-                    }
-                }
-                put(UInt8(ascii: "{"))
-                for index in pairs.indices {
-                    if index > 0 { put(UInt8(ascii: ",")) }
-                    put(UInt8(ascii: "\""))
-                    put(&pairs[index].key)
-                    put(UInt8(ascii: "\""))
-                    put(UInt8(ascii: ":"))
-                    put(UInt8(ascii: "\""))
-                    put(&pairs[index].value)
-                    put(UInt8(ascii: "\""))
-                }
-                put(UInt8(ascii: "}"))
-                return at
-            }
-        }
-        if rule.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
-            var json = JSONText(escapesSlashes: true, capacity: 128)
-            json.raw("{")
-            for (index, pair) in pairs.enumerated() {
-                if index > 0 { json.raw(",") }
-                json.string(pair.key)
-                json.raw(":")
-                json.string(pair.value)
-            }
-            json.raw("}")
-            return String(decoding: json.bytes, as: UTF8.self)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? String(decoding: encoder.encode(rule), as: UTF8.self)) ?? "{}"
-    }
-
-    /// Text JSONEncoder writes as it is (with its default `\/` for slashes): no control character,
-    /// quote, backslash or slash; and, for a key, ASCII only (sorted keys then sort by bytes).
-    private static func isPlain(_ text: String, asciiOnly: Bool) -> Bool {
-        var text = text
-        return text.withUTF8 { utf8 in
-            utf8.allSatisfy {
-                $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/")
-                    && (!asciiOnly || $0 < 0x80)
-            }
-        }
-    }
+    /// The stored text of `rule` (see `Rule.text`).
+    static func encodeRule(_ rule: [String: String]) -> String { Rule(rule).text }
 
     static func decodeRule(_ text: String) -> [String: String]? {
         try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))

@@ -1,4 +1,5 @@
 import CSQLite
+import CWALWrites
 
 /// Process-wide SQLite settings, applied once before the first connection opens. `sqlite3_config`
 /// only works before SQLite is initialized: when something else in the process opened a database
@@ -21,9 +22,34 @@ enum SQLiteSetup {
         /// Statement journals in chunks of `statementJournalSpillBytes`, for connections that do
         /// not set `temp_store = MEMORY` (which journals in 1 KiB chunks: ~90 mallocs per booking).
         var statementJournalChunks: Bool
+        /// The VFS `walWritesVFS` is registered (after the settings above: registering initializes
+        /// SQLite). Without it the writer opens its database as before.
+        var walWritesRegistered: Bool
+    }
+
+    /// The VFS that gathers a WAL's writes into one write per commit (Sources/CWALWrites): ~400
+    /// `pwrite` calls per group commit become one (docs/BENCHMARKS.md, "Session 5"). Only the
+    /// ledger's connections use it, all with `synchronous = FULL`, which it requires.
+    static let walWritesVFS = "creditd-wal-writes"
+
+    /// How the ledger opens the file at `path`: through `walWritesVFS` when it is registered (a
+    /// `file:` URI; Debian's SQLite reads every file name as a URI when it starts with `file:`).
+    static func databaseURI(path: String) -> String {
+        guard applied.walWritesRegistered else { return path }
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        return "file:\(escaped)?vfs=\(walWritesVFS)"
     }
 
     static let applied = Applied(
         memoryStatisticsOff: csqlite_disable_memstatus() == SQLITE_OK,
-        statementJournalChunks: csqlite_statement_journal_spill(statementJournalSpillBytes) == SQLITE_OK)
+        statementJournalChunks: csqlite_statement_journal_spill(statementJournalSpillBytes) == SQLITE_OK,
+        walWritesRegistered: sqlite3_compileoption_used("USE_URI") == 1 && creditd_wal_writes_register() == SQLITE_OK)
 }

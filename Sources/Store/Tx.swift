@@ -86,7 +86,7 @@ public final class Tx: StatementSource {
     @discardableResult
     func append(_ kind: EventKind, client: String, scope: String, amount: Int64, credits: Int64,
                 lot: LotRecord? = nil, toLot: Int64? = nil, booking: String? = nil, atMs: Int64? = nil,
-                note: String? = nil, rule: [String: String]? = nil) throws -> Int64 {
+                note: String? = nil, rule: Rule? = nil) throws -> Int64 {
         precondition(credits >= 0)
         var record = EventRecord(
             id: 0, kind: kind, atMs: atMs ?? nowMs, recordedAtMs: nowMs, clientId: client, scope: scope,

@@ -29,6 +29,33 @@ import Testing
         }
     }
 
+    /// A `Rule` built key by key, in any order (as a literal is), writes what JSONEncoder writes
+    /// for the same map; `adding` keeps the keys a rule has.
+    @Test func ruleBuiltInAnyOrderMatchesJSONEncoder() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var state: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<5000 {
+            var map: [String: String] = [:]
+            var rule: Rule = [:]
+            for _ in 0..<next(7) {
+                let key = Self.keys[next(Self.keys.count)], value = Self.values[next(Self.values.count)]
+                map[key] = value
+                rule[key] = value
+            }
+            #expect(rule.text == String(decoding: try! encoder.encode(map), as: UTF8.self))
+            #expect(rule.dictionary == map)
+        }
+        let cancel: Rule = ["window_s": "3600", "mode": "auto", "starts_at": "2026-01-05T09:00:00Z"]
+        #expect(cancel.text == #"{"mode":"auto","starts_at":"2026-01-05T09:00:00Z","window_s":"3600"}"#)
+        #expect(cancel.adding(["mode": "early", "debt": "cancelled"]).text
+            == #"{"debt":"cancelled","mode":"auto","starts_at":"2026-01-05T09:00:00Z","window_s":"3600"}"#)
+    }
+
     /// `RuleText.decode` (the history's fast path) reads any text as `decodeRule` does.
     @Test func fastDecodeAgreesWithJSONDecoder() {
         let texts = [#"{}"#, #"{"a":"b"}"#, #"{"a":"b","c":"d"}"#, #"{"a":"b","a":"c"}"#, #"{"é":"e\u0301"}"#,

@@ -81,7 +81,7 @@ enum Allocations {
     /// longer live takes them and loses them at once), or by cancelling the debt. The caller sets
     /// the status that says they are returned.
     static func giveBack(_ tx: Tx, held: [Allocation], booking: Booking, note: String?,
-                         rule: [String: String]) throws {
+                         rule: Rule) throws {
         let client = booking.client
         for allocation in held {
             guard let lotId = allocation.lot else {
@@ -90,7 +90,7 @@ enum Allocations {
                 precondition(tx.db.changesCount == 1, "booking \(booking.id) holds debt without a debt row")
                 try tx.append(.returned, client: client, scope: booking.sessionType, amount: allocation.credits,
                               credits: allocation.credits, booking: booking.id, note: note,
-                              rule: rule.merging(["debt": "cancelled"]) { a, _ in a })
+                              rule: rule.adding(["debt": "cancelled"]))
                 continue
             }
             guard let lot = try LotRecord.fetch(tx, id: lotId) else {

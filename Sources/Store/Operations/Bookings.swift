@@ -105,7 +105,7 @@ enum Bookings {
         let earlyUntilMs = booking.startsAt.ms - type.lateCancelWindowS * 1000
         let mode = p.mode ?? .auto
         let early = mode == .early || (mode == .auto && tx.nowMs <= earlyUntilMs)
-        var rule = ["mode": mode.rawValue, "starts_at": booking.startsAt.description,
+        var rule: Rule = ["mode": mode.rawValue, "starts_at": booking.startsAt.description,
                     "window_s": String(type.lateCancelWindowS), "cancelled_at": Timestamp(ms: tx.nowMs).description]
         if early {
             rule["decision"] = "early"

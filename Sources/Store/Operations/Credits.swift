@@ -85,7 +85,7 @@ enum Credits {
     static func grant(_ tx: Tx, client: String, scope: String, source: String, quantity: Int64,
                       effectiveAtMs: Int64? = nil, expiresAtMs: Int64?, purchase: String? = nil,
                       membership: String? = nil, cycle: Int? = nil, boundaryExpiry: Bool = false,
-                      note: String? = nil, rule: [String: String]? = nil) throws -> Grant {
+                      note: String? = nil, rule: Rule? = nil) throws -> Grant {
         let atMs = effectiveAtMs ?? tx.nowMs
         var lot = try LotRecord.insert(tx.db, client: client, scope: scope, source: source, quantity: quantity,
                                        effectiveAtMs: atMs, expiresAtMs: expiresAtMs, actor: tx.actor.user,

@@ -144,7 +144,7 @@ enum Memberships {
             WHERE membership_id = ? AND cycle = ? AND source = 'membership' AND expiry_done = 0
             """, arguments: [m.id, m.cycle]) else { return }
         var remaining = lot.refunded ? 0 : lot.remaining
-        let rule = ["membership": m.id, "cycle": String(m.cycle), "boundary": Timestamp(ms: dueAtMs).description]
+        let rule: Rule = ["membership": m.id, "cycle": String(m.cycle), "boundary": Timestamp(ms: dueAtMs).description]
         if let next, remaining > 0 {
             let roll = min(remaining, plan.rolloverMax ?? remaining)
             if roll > 0 {
@@ -157,13 +157,13 @@ enum Memberships {
                     membership: m.id, cycle: next)
                 try tx.append(.rolledOver, client: lot.clientId, scope: lot.scope, amount: 0, credits: roll, lot: lot,
                               toLot: rollover.id, atMs: dueAtMs,
-                              rule: rule.merging(["rollover_max": plan.rolloverMax.map(String.init) ?? "unlimited"]) { a, _ in a })
+                              rule: rule.adding(["rollover_max": plan.rolloverMax.map(String.init) ?? "unlimited"]))
                 remaining -= roll
             }
         }
         if remaining > 0 {
             try tx.append(.expired, client: lot.clientId, scope: lot.scope, amount: -remaining, credits: remaining,
-                          lot: lot, atMs: dueAtMs, rule: rule.merging(["reason": "cycle ended"]) { a, _ in a })
+                          lot: lot, atMs: dueAtMs, rule: rule.adding(["reason": "cycle ended"]))
         }
         try tx.db.execute(sql: "UPDATE lot SET remaining = 0, expiry_done = 1, boundary_expiry = 0 WHERE id = ?",
                           arguments: [lot.id])

@@ -121,7 +121,7 @@ enum Deadlines {
 
     /// The `expired` events of the lots in `idList` (a JSON array) due at `atMs`.
     private static func expire(_ tx: Tx, lots idList: String, atMs: Int64, into records: inout [EventRecord]) throws {
-        let ruleMap = ["expires_at": Timestamp(ms: atMs).description]
+        let ruleMap: Rule = ["expires_at": Timestamp(ms: atMs).description]
         let first = records.count
         let cursor = try Row.fetchCursor(tx.db.cachedStatement(sql: """
             SELECT id, client_id, scope, remaining, purchase_id, membership_id, cycle FROM lot
@@ -142,7 +142,7 @@ enum Deadlines {
             SELECT 'expired', ?, ?, client_id, scope, id, purchase_id, membership_id, cycle, -remaining, remaining,
                 ?, ?, ?
             FROM lot WHERE id IN (SELECT value FROM json_each(?)) AND remaining > 0 ORDER BY id
-            """).execute(arguments: [atMs, tx.nowMs, tx.actor.user, tx.actor.staff, EventRecord.encodeRule(ruleMap),
+            """).execute(arguments: [atMs, tx.nowMs, tx.actor.user, tx.actor.staff, ruleMap.text,
                                      idList])
         let inserted = records.count - first
         precondition(tx.db.changesCount == inserted, "expired events do not match their lots")

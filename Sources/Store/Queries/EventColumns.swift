@@ -2,14 +2,14 @@ import CreditProtocol
 import Foundation
 
 extension EventRecord {
-    /// The current row of a `SELECT \(EventRecord.columns)`, as `init(row:)` reads a GRDB row.
-    init(columns row: Columns) {
-        self.init(
-            id: row.int64(0), kind: EventKind(rawValue: row.string(1)) ?? .issued, atMs: row.int64(2),
-            recordedAtMs: row.int64(3), clientId: row.string(4), scope: row.string(5), lotId: row.int64OrNil(6),
-            toLotId: row.int64OrNil(7), bookingId: row.stringOrNil(8), purchaseId: row.stringOrNil(9),
-            membershipId: row.stringOrNil(10), cycle: row.int64OrNil(11).map { Int($0) }, amount: row.int64(12),
-            credits: row.int64(13), actor: row.string(14), staff: row.stringOrNil(15), note: row.stringOrNil(16),
+    /// The current row of a `SELECT \(EventRecord.columns)` as a history item (what `init(row:)`
+    /// then `item` give for a GRDB row), its rule read straight into the item's map.
+    static func item(columns row: Columns) -> HistoryItem {
+        HistoryItem(
+            id: row.int64(0), at: Timestamp(ms: row.int64(2)), recordedAt: Timestamp(ms: row.int64(3)),
+            event: EventKind(rawValue: row.string(1)) ?? .issued, client: row.string(4), sessionType: row.string(5),
+            lot: row.int64OrNil(6), booking: row.stringOrNil(8), amount: row.int64(12), credits: row.int64(13),
+            actor: row.string(14), staff: row.stringOrNil(15), note: row.stringOrNil(16),
             rule: row.stringOrNil(17).flatMap(RuleText.decode))
     }
 }

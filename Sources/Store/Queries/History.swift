@@ -45,7 +45,7 @@ enum History {
                 if let to = p.to { bind(to.ms) }
                 if let after, let afterId { bind(after.ms); bind(afterId) }
                 bind(limit + 1)
-            }.forEachRow { row in rows.append(EventRecord(columns: row).item) }
+            }.forEachRow { row in rows.append(EventRecord.item(columns: row)) }
         }
         return Setup.page(rows, limit: limit) { Cursor.encode(ms: $0.at.ms, key: String($0.id)) }
     }
