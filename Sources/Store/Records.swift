@@ -222,9 +222,6 @@ struct EventRecord: Sendable {
                     credits: credits, actor: actor, staff: staff, note: note, rule: rule?.dictionary)
     }
 
-    /// The stored text of `rule` (see `Rule.text`).
-    static func encodeRule(_ rule: [String: String]) -> String { Rule(rule).text }
-
     static func decodeRule(_ text: String) -> [String: String]? {
         try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }

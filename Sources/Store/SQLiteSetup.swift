@@ -10,7 +10,9 @@ enum SQLiteSetup {
     /// bigger value (8 MiB was tried, for a booking's ~100 KiB savepoint journal) SQLite 3.40 fails
     /// any statement whose journal grows past it with "database or disk is full" (SQLITE_FULL,
     /// without any failed write), which broke migrations and bulk writes on large ledgers
-    /// (`SQLiteSetupTests`). Journals of the hot path (no savepoints) stay well under it.
+    /// (`SQLiteSetupTests`). Very likely the spill writes the whole chunk at once, and the unix
+    /// VFS writes at most 128 KiB - 1 per call (it masks the length with 0x1ffff): a multiple of
+    /// 128 KiB writes nothing (see Sources/CWALWrites). Journals of the hot path stay well under it.
     static let statementJournalSpillBytes: Int32 = 64 << 10
 
     /// Whether each setting took effect.
@@ -27,9 +29,9 @@ enum SQLiteSetup {
         var walWritesRegistered: Bool
     }
 
-    /// The VFS that gathers a WAL's writes into one write per commit (Sources/CWALWrites): ~400
-    /// `pwrite` calls per group commit become one (docs/BENCHMARKS.md, "Session 5"). Only the
-    /// ledger's connections use it, all with `synchronous = FULL`, which it requires.
+    /// The VFS that gathers a WAL's writes into a few large writes per commit (Sources/CWALWrites):
+    /// ~400 `pwrite` calls per group commit become a handful (docs/BENCHMARKS.md, "Session 5").
+    /// Only the ledger's own connections use it.
     static let walWritesVFS = "creditd-wal-writes"
 
     /// How the ledger opens the file at `path`: through `walWritesVFS` when it is registered (a

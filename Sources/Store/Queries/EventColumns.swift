@@ -14,9 +14,9 @@ extension EventRecord {
     }
 }
 
-/// Reading a stored rule (`EventRecord.encodeRule`'s text) back into its string map.
+/// Reading a stored rule (`Rule.text`) back into its string map.
 enum RuleText {
-    /// `EventRecord.decodeRule`, without `JSONDecoder` for the text `encodeRule` writes for plain
+    /// `EventRecord.decodeRule`, without `JSONDecoder` for the text `Rule.text` writes for plain
     /// strings: `{"key":"value",...}` with no escapes, no spaces and no repeated key. Anything
     /// else is left to `decodeRule`, so the result is always its result.
     static func decode(_ text: String) -> [String: String]? {
