@@ -11,39 +11,32 @@ import Testing
     static let keys = ["mode", "starts_at", "window_s", "cancelled_at", "decision", "debt", "settled_by", "reason",
                        "expires_at", "repays_debt", "A", "Z", "_", "a1", "a10", "a2", "aB", "a_b", "ab", "z", "é", "e\u{301}"]
 
+    /// A `Rule` built key by key, in any order (as a literal is) or from a dictionary, writes what
+    /// JSONEncoder writes for the same map, and both decoders read that text back to the map.
     @Test func matchesJSONEncoder() {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var random = Seeded(42)
-        func next(_ bound: Int) -> Int { random.below(bound) }
-        for _ in 0..<5000 {
-            var rule: [String: String] = [:]
-            for _ in 0..<next(7) { rule[Self.keys[next(Self.keys.count)]] = Self.values[next(Self.values.count)] }
-            let expected = String(decoding: try! encoder.encode(rule), as: UTF8.self)
-            #expect(Rule(rule).text == expected)
-            #expect(EventRecord.decodeRule(Rule(rule).text) == rule)
-            #expect(RuleText.decode(Rule(rule).text) == rule)
-        }
-    }
-
-    /// A `Rule` built key by key, in any order (as a literal is), writes what JSONEncoder writes
-    /// for the same map; `adding` keeps the keys a rule has.
-    @Test func ruleBuiltInAnyOrderMatchesJSONEncoder() {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var random = Seeded(7)
-        func next(_ bound: Int) -> Int { random.below(bound) }
         for _ in 0..<5000 {
             var map: [String: String] = [:]
             var rule: Rule = [:]
-            for _ in 0..<next(7) {
-                let key = Self.keys[next(Self.keys.count)], value = Self.values[next(Self.values.count)]
+            for _ in 0..<random.below(7) {
+                let key = Self.keys[random.below(Self.keys.count)]
+                let value = Self.values[random.below(Self.values.count)]
                 map[key] = value
                 rule[key] = value
             }
-            #expect(rule.text == String(decoding: try! encoder.encode(map), as: UTF8.self))
+            let expected = String(decoding: try! encoder.encode(map), as: UTF8.self)
+            #expect(rule.text == expected)
+            #expect(Rule(map).text == expected)
             #expect(rule.dictionary == map)
+            #expect(EventRecord.decodeRule(expected) == map)
+            #expect(RuleText.decode(expected) == map)
         }
+    }
+
+    /// A literal's keys are sorted; `adding` keeps the keys a rule has.
+    @Test func literalsAreSortedAndAddingKeepsWhatIsThere() {
         let cancel: Rule = ["window_s": "3600", "mode": "auto", "starts_at": "2026-01-05T09:00:00Z"]
         #expect(cancel.text == #"{"mode":"auto","starts_at":"2026-01-05T09:00:00Z","window_s":"3600"}"#)
         #expect(cancel.adding(["mode": "early", "debt": "cancelled"]).text

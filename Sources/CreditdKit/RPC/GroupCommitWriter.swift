@@ -149,8 +149,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         var position = 0
         for submission in batch {
             let key = ObjectIdentifier(submission.origin)
-            let delivery = byOrigin[key] ?? WriteDelivery(origin: submission.origin)
-            if byOrigin[key] == nil {
+            let delivery: WriteDelivery
+            if let known = byOrigin[key] {
+                delivery = known
+            } else {
+                delivery = WriteDelivery(origin: submission.origin)
                 byOrigin[key] = delivery
                 deliveries.append(delivery)
             }
