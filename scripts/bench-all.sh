@@ -3,7 +3,7 @@
 #
 #   1. machine: nproc, memory, disk, fsync latency, load average
 #   2. naive baseline: the sqlite3 CLI, one INSERT per transaction (WAL, synchronous=FULL)
-#   3. writes: creditbench book-cancel (fresh database) vs redis-benchmark -t incr with AOF
+#   3. writes: creditbench book-cancel, 32 x 32 in flight (fresh database) vs redis-benchmark -t incr -P 32 with AOF
 #      appendfsync always, alternating BENCH_ROUNDS rounds, medians
 #   4. dataset: creditbench load --clients BENCH_CLIENTS --events BENCH_EVENTS (events/s)
 #   5. start-up to READY (NOTIFY_SOCKET listener) and idle RSS with that dataset, BENCH_STARTS times
@@ -86,7 +86,7 @@ redis_p50() { awk '/latency summary/ { getline; getline; print $3 }' "$1" | tail
 echo "== commands"
 echo "creditbench --socket SOCK --threads $client_threads --workload W --connections C --window K --seconds $seconds --warmup 2 [--clients N]"
 echo "redis-server --appendonly yes --appendfsync always --unixsocket SOCK --port 0 --save ''"
-echo "redis-benchmark -s SOCK -t incr -c 32 -n 200000 | -t get -c 32 -n 1000000 -r 1000000"
+echo "redis-benchmark -s SOCK -t incr -c 32 -P 32 -n 2000000 | -t get -c 32 -n 1000000 -r 1000000"
 
 # 2. The naive baseline.
 if ! skipped baseline; then
@@ -119,7 +119,7 @@ if ! skipped writes; then
         sed 's/^/  /' "$work/writes.$round.out"
         creditd_rates+=("$(sed -n 's/^RESULT writes_per_s=\([0-9]*\).*/\1/p' "$work/writes.$round.out")")
         start_redis
-        redis-benchmark -s "$work/redis.sock" -t incr -c 32 -n 200000 2>&1 | tr '\r' '\n' >"$work/incr.$round.out"
+        redis-benchmark -s "$work/redis.sock" -t incr -c 32 -P 32 -n 2000000 2>&1 | tr '\r' '\n' >"$work/incr.$round.out"
         stop_redis
         redis_rates+=("$(redis_rate "$work/incr.$round.out")")
         echo "  redis INCR: ${redis_rates[-1]}/s, p50 $(redis_p50 "$work/incr.$round.out") ms, p99 $(redis_p99 "$work/incr.$round.out") ms"
