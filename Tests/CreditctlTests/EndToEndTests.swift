@@ -86,6 +86,8 @@ final class EndToEndTests {
             SESSION TYPE  CREDITS  ARCHIVED  NEXT EXPIRY
             yoga                5            3 credits expire 2026-12-31
             old-spin            2  archived
+            Note: 2 old-spin credits cannot be booked: the session type is archived (they can still be removed)
+            A booking that needs these credits fails with insufficient_credits (or session_type_archived).
 
             """)
         let json = try ctl("balance", "alice", "--json")
@@ -160,7 +162,7 @@ final class EndToEndTests {
         let path = NSTemporaryDirectory() + "export-\(UUID().uuidString.prefix(8)).csv"
         let run = try ctl("export", "history", "alice", "-o", path)
         #expect(run.status == 0)
-        #expect(run.stderr == "exported 3 events of 1 clients\n")
+        #expect(run.stderr == "exported 3 events of 1 client\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("id,at,recorded_at,event,"))
         #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
     }
