@@ -168,6 +168,12 @@ try:
     call("no.such")
     raw("this is not json")
     raw('{"jsonrpc":"2.0","id":7}')
+    # A bad import: one error names every bad row (at the end, so earlier ids stay put).
+    call("import.stage", {"import": "typos", "reset": True, "rows": [
+        {"client": "zed", "session_type": "yoga", "credits": 1, "line": 2},
+        {"client": "ann", "session_type": "yoga", "credits": 1, "expires_on": "2025-12-31", "line": 3}]})
+    call("import.commit", {"import": "typos"})
+    call("history.list", {"client": "ann", "session_type": "yogaa"})
     section("batch")
     raw('[{"jsonrpc":"2.0","id":"a","method":"client.get","params":{"id":"ann"}},'
         '{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"no.such"}]')

@@ -42,6 +42,8 @@ public enum Limits {
     public static let importRowsPerCallMax = 5000
     /// Most rows staged for one import.
     public static let importRowsMax = 1_000_000
+    /// Most bad rows an import's error lists (the rest are counted), in `import.commit` and creditctl.
+    public static let importProblemsListedMax = 50
     /// Staged rows not committed within this many seconds are discarded.
     public static let importStagingSecondsMax: Int64 = 86_400
     /// Largest page of `history.list`, `booking.list` and other listings.

@@ -17,8 +17,16 @@ struct Creditctl: ParsableCommand {
             $CREDITD_STAFF), recorded on the events, and --idempotency-key KEY; without a key \
             creditctl makes a new one for each run, so a run never acts twice.
 
-            Instants are RFC 3339 (2026-05-01T18:00:00+02:00), local dates YYYY-MM-DD, durations \
-            90, 30m, 24h or 2d. Tables show times in the studio's time zone.
+            Options go before or after the command: creditctl --socket S --json balance ann.
+
+            Times are studio-local, as the tables show them: "2027-01-10 18:00" or \
+            2027-01-10T18:00 is that wall-clock time in the studio's time zone (creditctl asks the \
+            daemon for it). A local time the clocks skip (daylight saving starts) is refused; one \
+            that happens twice (the clocks go back) means the earlier. An RFC 3339 instant with an \
+            offset (2027-01-10T18:00:00+01:00) is taken as it is. --since and --until also take a \
+            date: --since 2027-01-01 starts that day, --until 2027-01-31 runs through that day. \
+            Local dates are YYYY-MM-DD. Durations need a unit: 90s, 30m, 1.5h, 24h, 2d, 1h30m \
+            (a bare number such as 90 is refused: seconds or minutes?).
 
             \(exitCodesHelp)
             """,
@@ -42,7 +50,8 @@ struct Creditctl: ParsableCommand {
     static func main() {
         let code: Int32
         do {
-            var command = try parseAsRoot()
+            let arguments = GlobalOptions.reorder(Array(CommandLine.arguments.dropFirst()), root: Creditctl.self)
+            var command = try parseAsRoot(arguments)
             try command.run()
             code = ExitStatus.ok.rawValue
         } catch let error as CtlError {

@@ -13,6 +13,15 @@ enum Canned {
         #"{"id":\#(id),"at":"2026-05-01T10:00:00Z","recorded_at":"2026-05-01T10:00:00Z","event":"issued","client":"alice","session_type":"yoga","lot":1,"booking":null,"amount":1,"credits":1,"actor":"root","staff":"Sam","note":"\#(note)","rule":null}"#
     }
 
+    /// Whether rows are staged, as the fake daemon's one piece of state.
+    final class Staging: @unchecked Sendable {
+        private let lock = NSLock()
+        private var staged = false
+        func set(_ value: Bool) { lock.withLock { staged = value } }
+        func take() -> Bool { lock.withLock { defer { staged = false }; return staged } }
+    }
+    static let staging = Staging()
+
     static func handler(method: String, params: [String: Any]) -> FakeDaemon.Reply {
         switch method {
         case "studio.get": return .result(#"{"time_zone":"UTC","currency":"EUR"}"#)
@@ -40,8 +49,14 @@ enum Canned {
                 return .error(code: -32005, message: "line \(broke["line"] as? Int ?? 0): archived meanwhile",
                               reason: "session_type_archived")
             }
+            staging.set(true)
             return .result(#"{"import":"x","rows":\#(rows.count),"credits":0,"committed":false}"#)
+        case "import.abort":
+            staging.set(false)
+            return .result(#"{"import":"x","rows":0,"credits":0,"committed":false}"#)
         case "import.commit":
+            // As the daemon: with nothing staged (and a new key) there is nothing to commit.
+            guard staging.take() else { return .error(code: -32001, message: "import x has no staged rows", reason: "not_found") }
             return .result(#"{"import":"x","rows":0,"credits":0,"committed":true}"#)
         case "booking.create":
             return .error(code: -32003, message: "not enough credits for yoga", reason: "insufficient_credits",
@@ -71,6 +86,8 @@ final class EndToEndTests {
             SESSION TYPE  CREDITS  ARCHIVED  NEXT EXPIRY
             yoga                5            3 credits expire 2026-12-31
             old-spin            2  archived
+            Note: 2 old-spin credits cannot be booked: the session type is archived (they can still be removed)
+            A booking that needs these credits fails with insufficient_credits (or session_type_archived).
 
             """)
         let json = try ctl("balance", "alice", "--json")
@@ -145,7 +162,7 @@ final class EndToEndTests {
         let path = NSTemporaryDirectory() + "export-\(UUID().uuidString.prefix(8)).csv"
         let run = try ctl("export", "history", "alice", "-o", path)
         #expect(run.status == 0)
-        #expect(run.stderr == "exported 3 events of 1 clients\n")
+        #expect(run.stderr == "exported 3 events of 1 client\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("id,at,recorded_at,event,"))
         #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
     }
@@ -189,8 +206,9 @@ final class EndToEndTests {
         let staged = daemon.received.filter { $0.method == "import.stage" }
         let rows = staged.flatMap { $0.params["rows"] as? [[String: Any]] ?? [] }
         #expect(rows.count == 600 && rows.first?["line"] as? Int == 2 && rows.last?["note"] as? String == "row 599, imported")
+        // (the first commit is the probe for an earlier finished import: refused, nothing staged yet)
         let commits = daemon.received.filter { $0.method == "import.commit" }
-        #expect(commits.count == 1)
+        #expect(commits.count == 2)
         #expect((commits.first?.params["idempotency_key"] as? String)?.hasPrefix("import:") == true)
         #expect(staged.allSatisfy { $0.params["staff"] as? String == "Sam" })
     }
@@ -200,7 +218,10 @@ final class EndToEndTests {
         let run = try ctl("credit", "import", file)
         #expect(run.status == 1)
         #expect(run.stderr.contains("session_type_archived: line 3: archived meanwhile"))
-        #expect(!daemon.received.contains { $0.method == "import.commit" })
+        // Only the probe for an earlier finished import was a commit; after staging failed, none.
+        let methods = daemon.received.map(\.method)
+        #expect(methods.filter { $0 == "import.commit" }.count == 1)
+        #expect(methods.lastIndex(of: "import.commit")! < methods.firstIndex(of: "import.stage")!)
     }
 
     private func temp(_ text: String) throws -> String {

@@ -44,21 +44,21 @@ enum Imports {
         return ImportResult(import: p.import, rows: seq, credits: credits, committed: false)
     }
 
-    /// Issues every staged row in order; the first row that cannot be issued fails the whole import.
+    /// Checks every staged row first and fails the whole import naming every bad row (see
+    /// `ImportCheck`); then issues every row in order.
     static func commit(_ tx: Tx, _ p: ImportCommitParams) throws -> ImportResult {
         try Validate.id(p.import, "import")
         let rows = try Row.fetchAll(tx.db, sql: """
             SELECT line, client_id, scope, credits, expires_on, note, seq FROM import_row WHERE import_id = ? ORDER BY seq
             """, arguments: [p.import])
         guard !rows.isEmpty else { throw LedgerError.notFound("import \(p.import) has no staged rows") }
-        var checkedScopes = Set<String>()
+        let items = rows.map { row in
+            ImportRow(client: row[1], sessionType: row[2], credits: row[3], expiresOn: row[4], note: row[5], line: row[0])
+        }
+        try ImportCheck.requireEveryRowIssuable(tx, items)
         var credits: Int64 = 0
-        for row in rows {
-            let item = ImportRow(client: row[1], sessionType: row[2], credits: row[3], expiresOn: row[4], note: row[5],
-                                 line: row[0])
+        for (row, item) in zip(rows, items) {
             do {
-                if checkedScopes.insert(item.sessionType).inserted { try Credits.requireIssuableScope(tx.db, item.sessionType) }
-                try Exists.client(tx.db, item.client)
                 let expiresAtMs = try Credits.expiry(tx, expiresOn: item.expiresOn, expiresAt: nil)
                 _ = try Credits.grant(tx, client: item.client, scope: item.sessionType, source: "manual",
                                       quantity: item.credits, expiresAtMs: expiresAtMs, note: item.note,
@@ -82,7 +82,7 @@ enum Imports {
     }
 
     /// Prefixes an error with the row it came from, keeping its reason.
-    private static func located(_ error: any Error, row: ImportRow, index: Int) -> LedgerError {
+    static func located(_ error: any Error, row: ImportRow, index: Int) -> LedgerError {
         let at = row.line.map { "line \($0)" } ?? "row \(index + 1)"
         switch LedgerError.from(error) {
         case .notFound(let m): return .notFound("\(at): \(m)")

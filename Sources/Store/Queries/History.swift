@@ -16,6 +16,11 @@ enum History {
         guard try c.statement("SELECT 1 FROM client WHERE id = ?").bind({ $0(client) }).exists() else {
             throw LedgerError.notFound("client \(client) not found")
         }
+        // A misspelt type would otherwise list nothing, which reads as "no events of that type".
+        if let type = p.sessionType, type != "any",
+           !(try c.statement("SELECT 1 FROM session_type WHERE id = ?").bind({ $0(type) }).exists()) {
+            throw LedgerError.notFound("session type \(type) not found")
+        }
         var kinds: [String] = []
         for kind in p.events ?? [] {
             guard EventKind(rawValue: kind) != nil else {

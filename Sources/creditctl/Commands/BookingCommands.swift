@@ -9,10 +9,11 @@ struct BookCommand: ParsableCommand {
         discussion: "Fails with insufficient_credits (and changes nothing) unless the session type allows a negative balance. --dry-run shows what would happen.")
     @Argument(help: "The client.") var client: String
     @Argument(help: "The session type.") var sessionType: String
-    @Argument(help: "When it starts (RFC 3339).") var startsAt: Timestamp
+    @Argument(help: "When it starts: \"2027-01-10 18:00\" in the studio's time zone, or RFC 3339.") var startsAt: When
     @Option(help: "The booking's id (default: a new bk-… id).") var id: String?
-    @Option(help: "When it ends (default: one hour after the start).") var endsAt: Timestamp?
-    @Option(help: "Credits this booking costs instead of the type's cost.") var cost: Int64?
+    @Option(help: "When it ends, as the start (default: one hour after the start).") var endsAt: When?
+    @Option(parsing: .unconditional, help: "Credits this booking costs instead of the type's cost.", transform: Count.positive)
+    var cost: Int64?
     @Flag(help: "Check and show the outcome without booking.") var dryRun = false
     @OptionGroup var connection: Connection
     @OptionGroup var mutation: Mutation
@@ -23,10 +24,18 @@ struct BookCommand: ParsableCommand {
         // The id is the booking system's; made up here only when an admin books by hand.
         let bookingID = id ?? "bk-" + UUID().uuidString.lowercased().prefix(12)
         let params = mutation.stamp(BookingCreateParams(
-            id: bookingID, client: client, sessionType: sessionType, startsAt: startsAt, endsAt: endsAt,
+            id: bookingID, client: client, sessionType: sessionType,
+            startsAt: try connection.resolve(startsAt, "the start")!, endsAt: try connection.resolve(endsAt, "--ends-at"),
             creditCost: cost, dryRun: dryRun ? true : nil))
-        try connection.show(.bookingCreate, params, as: Booking.self, zone: true) { b, zone in
-            RenderLedger.booking(b, zone)
+        do {
+            try connection.show(.bookingCreate, params, as: Booking.self, zone: true) { b, zone in
+                RenderLedger.booking(b, zone)
+            }
+        } catch CtlError.daemon(let reason, let message, let details) where reason == ErrorReason.insufficientCredits.rawValue {
+            // The balance may count credits that cannot pay for this booking; say where to look.
+            Console.error("creditctl: credits of a paused membership, of an archived session type or for other types "
+                          + "cannot pay for this booking: `creditctl balance \(client)` shows which")
+            throw CtlError.daemon(reason: reason, message: message, details: details)
         }
     }
 }
@@ -111,13 +120,15 @@ struct BookingsCommand: ParsableCommand {
     @Option(help: "Only this client's.") var client: String?
     @Option(help: "Only this status: booked, cancel_pending, cancelled_early, cancelled_late, cancelled_waived, completed, no_show.")
     var status: BookingStatus?
-    @Option(help: "Only those starting at or after this instant.") var since: Timestamp?
-    @Option(help: "Only those starting before this instant.") var until: Timestamp?
+    @Option(help: "Only those starting at or after this date or time (studio-local, or RFC 3339).") var since: When?
+    @Option(help: "Only those starting before this time, or through this date.") var until: When?
     @Option(help: "At most this many (default 100, at most 1000).") var limit: Int?
     @Option(help: "Continue after a previous page.") var cursor: String?
     @OptionGroup var connection: Connection
     func run() throws {
-        let params = BookingListParams(client: client, status: status, from: since, to: until, limit: limit, cursor: cursor)
+        let params = BookingListParams(client: client, status: status,
+                                       from: try connection.resolve(since, "--since", date: .startOfDay),
+                                       to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor)
         try connection.show(.bookingList, params, as: Page<Booking>.self, zone: true) { p, zone in
             RenderLedger.bookings(p.items, zone) + RenderSetup.more(p.nextCursor)
         }

@@ -13,26 +13,25 @@ struct CreditCommand: ParsableCommand {
             discussion: "With several clients the issue is all or nothing: if one client is unknown, none gets credits.")
         @Argument(help: "The client(s).") var clients: [String]
         @Option(name: [.customLong("type"), .customShort("t")], help: "The session type, or any.") var sessionType: String
-        @Option(help: "How many credits.") var credits: Int64
+        @Option(parsing: .unconditional, help: "How many credits.", transform: Count.positive) var credits: Int64
         @Option(help: "Valid through this local date (they expire at the next local midnight).")
         var expiresOn: LocalDateArgument?
-        @Option(help: "Expire at this instant instead.") var expiresAt: Timestamp?
+        @Option(help: "Expire at this time instead (studio-local \"2027-03-31 18:00\", or RFC 3339).") var expiresAt: When?
         @Option(help: "A note on the event (at most 500 characters).") var note: String?
         @OptionGroup var connection: Connection
         @OptionGroup var mutation: Mutation
         func validate() throws {
             for client in clients { try checkID(client, "a client id") }
             if expiresOn != nil && expiresAt != nil { throw ValidationError("give --expires-on or --expires-at, not both") }
-            if credits < 1 { throw ValidationError("--credits must be at least 1") }
             try checkNote(note)
         }
         func run() throws {
+            let expiresAt = try connection.resolve(expiresAt, "--expires-at")
             let params = mutation.stamp(CreditIssueParams(
                 client: clients.count == 1 ? clients[0] : nil, clients: clients.count > 1 ? clients : nil,
                 sessionType: sessionType, credits: credits, expiresOn: expiresOn?.text, expiresAt: expiresAt, note: note))
-            try connection.show(.creditIssue, params, as: CreditIssueResult.self, zone: true) { r, zone in
-                RenderLedger.issued(r, zone)
-            }
+            try connection.showWithBalances(.creditIssue, params, as: CreditIssueResult.self, clients: clients,
+                                            sessionType: sessionType) { r, zone in RenderLedger.issued(r, zone) }
         }
     }
 
@@ -42,20 +41,20 @@ struct CreditCommand: ParsableCommand {
             discussion: "Credits are taken in reverse burn-down order (latest-expiring first) unless --lot names one lot.")
         @Argument(help: "The client.") var client: String
         @Option(name: [.customLong("type"), .customShort("t")], help: "The session type, or any.") var sessionType: String
-        @Option(help: "How many credits.") var credits: Int64
+        @Option(parsing: .unconditional, help: "How many credits.", transform: Count.positive) var credits: Int64
         @Option(help: "Take them from this lot only.") var lot: Int64?
         @Option(help: "A note on the event (at most 500 characters).") var note: String?
         @OptionGroup var connection: Connection
         @OptionGroup var mutation: Mutation
         func validate() throws {
-            if credits < 1 { throw ValidationError("--credits must be at least 1") }
             try checkNote(note)
         }
         func run() throws {
             let params = mutation.stamp(CreditRemoveParams(
                 client: client, sessionType: sessionType, credits: credits, lot: lot, note: note))
-            try connection.show(.creditRemove, params, as: CreditRemoveResult.self) { r, _ in
-                "removed \(r.removed) credit\(r.removed == 1 ? "" : "s") (events \(r.events.map(String.init).joined(separator: ", ")))\n"
+            try connection.showWithBalances(.creditRemove, params, as: CreditRemoveResult.self, clients: [client],
+                                            sessionType: sessionType) { r, _ in
+                "removed \(Format.count(r.removed, "credit")) (events \(r.events.map(String.init).joined(separator: ", ")))\n"
             }
         }
     }
@@ -68,12 +67,20 @@ struct BalanceCommand: ParsableCommand {
         abstract: "Show a client's credits by session type, with the next expiry (balance.get).",
         discussion: "Archived session types are listed, flagged, while credits remain; `any` credits are usable for every type.")
     @Argument(help: "The client.") var client: String
-    @Option(help: "The balance at this instant instead of now.") var asOf: Timestamp?
+    @Option(help: "The balance at this time instead of now (studio-local \"2027-01-10 18:00\", or RFC 3339).")
+    var asOf: When?
     @OptionGroup var connection: Connection
     func run() throws {
-        try connection.show(.balanceGet, BalanceParams(client: client, asOf: asOf), as: Balance.self, zone: true) { b, zone in
-            RenderLedger.balance(b, zone)
-        }
+        let params = BalanceParams(client: client, asOf: try connection.resolve(asOf, "--as-of"))
+        let rpc = try connection.connect()
+        let raw = try rpc.call(.balanceGet, params)
+        if connection.json { return connection.output.emit(raw: raw) { "" } }
+        let balance = try Wire.decode(Balance.self, raw)
+        // Only now matters for what can be booked; a past balance is shown as it was.
+        let paused = asOf == nil ? Connection.pausedMemberships(rpc, client: client) : []
+        let text = RenderLedger.balance(balance, connection.studioZone(rpc))
+            + (asOf == nil ? RenderOutcome.unusable(balance, pausedMemberships: paused) : "")
+        connection.output.emit(raw: raw) { text }
     }
 }
 
@@ -88,7 +95,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "Continue after a previous page.") var cursor: String?
     @OptionGroup var connection: Connection
     func run() throws {
-        let params = filter.params(client: client, limit: limit, cursor: cursor)
+        let params = try filter.params(client: client, limit: limit, cursor: cursor, connection)
         try connection.show(.historyList, params, as: Page<HistoryItem>.self, zone: true) { p, zone in
             RenderLedger.history(p.items, zone) + RenderSetup.more(p.nextCursor)
         }
@@ -100,12 +107,13 @@ struct HistoryFilter: ParsableArguments {
     @Option(name: [.customLong("type"), .customShort("t")], help: "Only this session type.") var sessionType: String?
     @Option(name: .customLong("event"), help: "Only these kinds (repeatable): issued, used, returned, voided, deleted, expired, rolled_over, refunded.")
     var events: [EventKind] = []
-    @Option(help: "Only events at or after this instant.") var since: Timestamp?
-    @Option(help: "Only events before this instant.") var until: Timestamp?
+    @Option(help: "Only events at or after this date or time (studio-local, or RFC 3339).") var since: When?
+    @Option(help: "Only events before this time, or through this date.") var until: When?
 
-    func params(client: String, limit: Int?, cursor: String?) -> HistoryParams {
+    func params(client: String, limit: Int?, cursor: String?, _ connection: Connection) throws -> HistoryParams {
         HistoryParams(client: client, sessionType: sessionType, events: events.isEmpty ? nil : events.map(\.rawValue),
-                      from: since, to: until, limit: limit, cursor: cursor)
+                      from: try connection.resolve(since, "--since", date: .startOfDay),
+                      to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor)
     }
 }
 

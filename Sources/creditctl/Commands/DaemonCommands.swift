@@ -71,7 +71,7 @@ struct BackupCommand: ParsableCommand {
     }
     func run() throws {
         try connection.show(.daemonBackup, BackupParams(path: name), as: BackupResult.self) { r, _ in
-            "wrote \(r.path) (\(r.bytes) bytes)\n"
+            "wrote \(r.path) (\(Format.count(r.bytes, "byte")))\n"
         }
     }
 }
@@ -94,7 +94,7 @@ struct ClockCommand: ParsableCommand {
     struct Advance: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Advance the test clock (clock.advance); returns once everything due is done.")
-        @Argument(help: "How far: 90, 30m, 24h, 2d.") var by: Seconds
+        @Argument(help: "How far: 90s, 30m, 1.5h, 2d.", transform: Seconds.parse) var by: Seconds
         @OptionGroup var connection: Connection
         func run() throws {
             try connection.show(.clockAdvance, ClockAdvanceParams(seconds: by.value), as: ClockResult.self) { r, _ in

@@ -24,15 +24,19 @@ enum Exporter {
     }
 
     /// Writes the history of `clients`; returns how many events were written.
-    static func history(_ rpc: RPCClient, clients: [String], filter: HistoryFilter,
+    static func history(_ rpc: RPCClient, clients: [String], filter: HistoryFilter, connection: Connection,
                         format: ExportCommand.FileFormat, to sink: Sink) throws -> Int {
+        // Local --since/--until are resolved once, not per page.
+        let template = try filter.params(client: "", limit: Limits.pageSizeMax, cursor: nil, connection)
         if format == .csv { sink.write(CSV.row(historyColumns)) }
         let progress = Progress(total: clients.count, label: "exporting")
         var written = 0
         for (index, client) in clients.enumerated() {
             var cursor: String?
             repeat {
-                let params = filter.params(client: client, limit: Limits.pageSizeMax, cursor: cursor)
+                var params = template
+                params.client = client
+                params.cursor = cursor
                 let raw = try rpc.call(.historyList, params)
                 let page = try Wire.decode(Page<HistoryItem>.self, raw)
                 if format == .jsonl {

@@ -14,16 +14,20 @@ struct ImportCommand: ParsableCommand {
 
             How it stays safe: first the whole file is read and every bad row is reported with \
             its line number (nothing is sent if any row is bad). Then creditctl asks the daemon \
-            whether every client and session type exists and is not archived, and again reports \
-            every row that would fail. Only then are the rows sent: staged with import.stage in \
-            chunks of 5000, then issued by one import.commit, which is ONE transaction — every \
-            row is issued or none is.
+            whether every client and session type exists and is not archived, and whether any \
+            expires_on date has passed in the studio's time zone, and again reports every row \
+            that would fail. --check stops there. Only then are the rows sent: staged with \
+            import.stage in chunks of 5000, then issued by one import.commit, which is ONE \
+            transaction — every row is issued or none is; the daemon checks every row again and \
+            names every bad one. At most 50 bad rows are listed, and the rest counted.
 
             Retries: the commit's idempotency key is made from the rows' content \
             (--idempotency-key PREFIX, default "import", then a digest), so running the same \
-            command again after an interruption cannot issue anything twice. Keys are kept by \
-            the daemon for at least 30 days; to import the same rows again on purpose, give a \
-            new --idempotency-key.
+            command again after an interruption cannot issue anything twice, and running it \
+            after the import finished says it was already imported. Keys are kept by the daemon \
+            for at least 30 days; to import the same rows again on purpose, give a new \
+            --idempotency-key. --staff is not part of the key: a re-run by another teammate is \
+            the same import.
             """)
     @Argument(help: "The CSV file.", completion: .file(extensions: ["csv"])) var file: String
     @Flag(help: "Only check the file and the daemon's clients and session types; issue nothing.") var check = false
@@ -44,13 +48,18 @@ struct ImportCommand: ParsableCommand {
         try reject(try Importer.precheck(rpc, rows), "failing")
         let clients = Set(rows.map(\.client)).count
         let credits = rows.reduce(Int64(0)) { $0 + $1.credits }
-        let summary = "\(rows.count) rows, \(credits) credits for \(clients) clients"
+        let summary = "\(Format.count(rows.count, "row")), \(Format.count(credits, "credit")) for \(Format.count(clients, "client"))"
         if check {
             return connection.output.emit(raw: Importer.summaryJSON(rows: rows.count, credits: credits, clients: clients, imported: false)) {
                 "\(file): \(summary); all rows check out, nothing was imported (--check)"
             }
         }
-        try Importer.issue(rpc, rows, file: file, mutation: mutation)
+        if let done = try Importer.issue(rpc, rows, file: file, mutation: mutation) {
+            return connection.output.emit(raw: Importer.alreadyJSON(done)) {
+                "\(file) was already imported (\(Format.count(done.rows, "row")), \(Format.count(done.credits, "credit"))); "
+                    + "nothing changed. To import the same rows again on purpose, give a new --idempotency-key."
+            }
+        }
         connection.output.emit(raw: Importer.summaryJSON(rows: rows.count, credits: credits, clients: clients, imported: true)) {
             "imported \(summary) from \(file)"
         }
@@ -59,9 +68,16 @@ struct ImportCommand: ParsableCommand {
     /// Prints every problem as `FILE:LINE: message` and stops before anything changes.
     private func reject(_ problems: [CSVProblem], _ adjective: String) throws {
         guard !problems.isEmpty else { return }
-        for problem in problems { Console.error("\(file):\(problem.line): \(problem.message)") }
         let lines = Set(problems.map(\.line)).count
-        throw CtlError.badInput("\(lines) \(adjective) line\(lines == 1 ? "" : "s") in \(file); nothing was imported")
+        // A file of a million bad rows would bury the first ones: list a screenful, count the rest.
+        var listedLines = Set<Int>()
+        for problem in problems {
+            if !listedLines.contains(problem.line) && listedLines.count == Limits.importProblemsListedMax { continue }
+            listedLines.insert(problem.line)
+            Console.error("\(file):\(problem.line): \(problem.message)")
+        }
+        if lines > listedLines.count { Console.error("... and \(Format.count(lines - listedLines.count, "more bad line"))") }
+        throw CtlError.badInput("\(Format.count(lines, "\(adjective) line")) in \(file); nothing was imported")
     }
 }
 
@@ -84,11 +100,22 @@ enum Importer {
                 }
             }
         }
-        guard !bad.isEmpty else { return [] }
+        let today = try studioToday(rpc)
         return rows.compactMap { row in
-            let messages = [bad["c:" + row.client], bad["t:" + row.sessionType]].compactMap { $0 }
+            var messages = [bad["c:" + row.client], bad["t:" + row.sessionType]].compactMap { $0 }
+            // Dates compare as text: YYYY-MM-DD sorts as it runs.
+            if let expires = row.expiresOn, expires < today.date {
+                messages.append("expires_on \(expires) is in the past (today is \(today.date) in \(today.zone))")
+            }
             return messages.isEmpty ? nil : CSVProblem(line: row.line, message: messages.joined(separator: "; "))
         }
+    }
+
+    /// Today's local date in the studio's zone, at the daemon's clock (which may be a test clock).
+    private static func studioToday(_ rpc: RPCClient) throws -> (date: String, zone: String) {
+        let (_, status) = try rpc.call(.daemonStatus, EmptyParams(), as: DaemonStatus.self)
+        let (_, studio) = try rpc.call(.studioGet, EmptyParams(), as: Studio.self)
+        return (Zone(identifier: studio.timeZone).today(status.now), studio.timeZone)
     }
 
     /// Gets each id; a not_found is an outcome, any other daemon error stops the import.
@@ -111,9 +138,12 @@ enum Importer {
     /// Stages every row with the daemon in chunks, then commits them in ONE transaction: every
     /// row is issued or none is. The import id and the commit's idempotency key come from the
     /// rows' content, so running the same command again after an interruption cannot issue twice.
-    static func issue(_ rpc: RPCClient, _ rows: [ImportRow], file: String, mutation: Mutation) throws {
+    /// Returns the first result instead when these rows were already imported under the same key.
+    static func issue(_ rpc: RPCClient, _ rows: [ImportRow], file: String, mutation: Mutation) throws -> ImportResult? {
         let digest = SHA256.hex(Array(rows.map(\.key).joined(separator: "\n").utf8))
         let importId = "imp-" + digest.prefix(24)
+        let commitKey = (mutation.idempotencyKey ?? "import") + ":" + digest
+        if let done = try alreadyImported(rpc, importId, key: commitKey, mutation) { return done }
         let progress = Progress(total: rows.count, label: "staging")
         var staged = 0
         for start in stride(from: 0, to: rows.count, by: Limits.importRowsPerCallMax) {
@@ -132,9 +162,8 @@ enum Importer {
             progress.update(staged)
         }
         progress.finish()
-        let prefix = mutation.idempotencyKey ?? "import"
         do {
-            _ = try rpc.call(.importCommit, ImportCommitParams(import: importId, idempotencyKey: prefix + ":" + digest,
+            _ = try rpc.call(.importCommit, ImportCommitParams(import: importId, idempotencyKey: commitKey,
                                                                staff: mutation.staffName))
         } catch let error as CtlError {
             discard(rpc, importId, mutation)
@@ -142,6 +171,28 @@ enum Importer {
             Console.error("nothing was imported: fix the cause and run the same command again")
             throw error
         }
+        return nil
+    }
+
+    /// The first result when the commit's key was already used: with nothing staged, a commit under a
+    /// new key fails (not_found) and changes nothing, while a used key returns the stored result.
+    /// Rows a broken earlier run left staged are dropped first, so they cannot be committed here.
+    private static func alreadyImported(_ rpc: RPCClient, _ importId: String, key: String,
+                                        _ mutation: Mutation) throws -> ImportResult? {
+        discard(rpc, importId, mutation)
+        do {
+            let (_, result) = try rpc.call(.importCommit, ImportCommitParams(import: importId, idempotencyKey: key,
+                                                                             staff: mutation.staffName),
+                                           as: ImportResult.self)
+            return result
+        } catch CtlError.daemon(let reason, _, _) where reason == ErrorReason.notFound.rawValue {
+            return nil
+        }
+    }
+
+    /// The `--json` answer of a re-run.
+    static func alreadyJSON(_ r: ImportResult) -> [UInt8] {
+        Array(#"{"rows":\#(r.rows),"credits":\#(r.credits),"imported":false,"already_imported":true}"#.utf8)
     }
 
     /// Drops the staged rows of a failed import (the daemon also forgets them after a day).

@@ -110,22 +110,14 @@ extension MembershipCreateParams: Stampable {}
 extension MembershipCancelParams: Stampable {}
 
 extension Timestamp: ExpressibleByArgument {
-    /// An RFC 3339 instant on the command line, e.g. `2026-05-01T18:00:00+02:00`.
+    /// An RFC 3339 instant on the command line, e.g. `2026-05-01T18:00:00+02:00` (`clock set`;
+    /// staff-facing options take `When`, which also accepts studio-local times).
     public init?(argument: String) { self.init(argument) }
     public static var defaultCompletionKind: CompletionKind { .default }
 }
 
 extension EventKind: ExpressibleByArgument {}
 extension BookingStatus: ExpressibleByArgument {}
-
-/// A duration on the command line: `90`, `30m`, `24h`, `2d`, `1h30m`.
-struct Seconds: ExpressibleByArgument {
-    var value: Int64
-    init?(argument: String) {
-        guard let value = Format.parseDuration(argument) else { return nil }
-        self.value = value
-    }
-}
 
 /// A local date `YYYY-MM-DD` on the command line.
 struct LocalDateArgument: ExpressibleByArgument {

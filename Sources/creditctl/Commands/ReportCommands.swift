@@ -49,9 +49,9 @@ struct ExportCommand: ParsableCommand {
             let rpc = try connection.connect()
             let ids = clients.isEmpty ? try Exporter.allClients(rpc) : clients
             let sink = try destination.sink()
-            let count = try Exporter.history(rpc, clients: ids, filter: filter, format: destination.format, to: sink)
+            let count = try Exporter.history(rpc, clients: ids, filter: filter, connection: connection, format: destination.format, to: sink)
             try sink.finish()
-            if destination.output != nil { Console.error("exported \(count) events of \(ids.count) clients") }
+            if destination.output != nil { Console.error("exported \(Format.count(count, "event")) of \(Format.count(ids.count, "client"))") }
         }
     }
 

@@ -41,8 +41,10 @@ struct SessionTypeCommand: ParsableCommand {
         var creditRequired: Bool?
         @Flag(inversion: .prefixedNo, help: "Whether a client may book without credits and go into debt.")
         var allowNegative: Bool?
-        @Option(help: "Cancelling later than this before the start is late (default 24h).") var lateWindow: Seconds?
-        @Option(help: "A late cancellation is settled this long after it (default 0).") var grace: Seconds?
+        @Option(help: "Cancelling later than this before the start is late: 24h, 90m, 1.5h (default 24h).",
+                transform: Seconds.parse) var lateWindow: Seconds?
+        @Option(help: "A late cancellation is settled this long after it: 0, 30m, 2h (default 0).",
+                transform: Seconds.parse) var grace: Seconds?
     }
 
     struct Create: ParsableCommand {

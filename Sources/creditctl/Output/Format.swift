@@ -72,6 +72,11 @@ enum Format {
         return "\(sign)\(whole).\(String(repeating: "0", count: exponent - fraction.count))\(fraction) \(currency)"
     }
 
+    /// `1 client`, `2 clients`, `0 credits`: a count with its noun in the right number.
+    static func count(_ n: some BinaryInteger, _ noun: String, plural: String? = nil) -> String {
+        "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
+    }
+
     /// `+3` / `-1` / `0`.
     static func signed(_ n: Int64) -> String { n > 0 ? "+\(n)" : "\(n)" }
 
@@ -90,14 +95,14 @@ enum Format {
         return out
     }
 
-    /// Parses `90`, `90s`, `30m`, `24h`, `2d`, `1h30m` into seconds.
+    /// Parses `90`, `90s`, `30m`, `1.5h`, `24h`, `2d`, `1h30m` into whole seconds (nil otherwise).
     static func parseDuration(_ text: String) -> Int64? {
         if let plain = Int64(text) { return plain >= 0 ? plain : nil }
-        var total: Int64 = 0
+        var total = 0.0
         var number = ""
         for ch in text.lowercased() {
-            if ch.isASCII && ch.isNumber { number.append(ch); continue }
-            guard let n = Int64(number) else { return nil }
+            if ch.isASCII && (ch.isNumber || ch == ".") { number.append(ch); continue }
+            guard let n = Double(number), n >= 0 else { return nil }
             switch ch {
             case "d": total += n * 86_400
             case "h": total += n * 3600
@@ -107,7 +112,10 @@ enum Format {
             }
             number = ""
         }
-        return number.isEmpty && !text.isEmpty ? total : nil
+        // Whole seconds only, and small enough for any window the daemon takes (about 300 years).
+        let whole = total.rounded()
+        guard number.isEmpty, !text.isEmpty, total < 1e10, abs(total - whole) < 1e-6 else { return nil }
+        return Int64(whole)
     }
 
     /// Whether `text` is a real `YYYY-MM-DD` date (2026-02-30 is not).

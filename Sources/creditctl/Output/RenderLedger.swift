@@ -22,11 +22,14 @@ enum RenderLedger {
                            .init("BY"), .init("NOTE")])
         for e in items {
             table.add([String(e.id), zone.dateTime(e.at), e.event.rawValue, e.client, e.sessionType,
-                       Format.signed(e.amount), String(e.credits), e.lot.map(String.init) ?? "", e.booking ?? "",
+                       amount(e), String(e.credits), e.lot.map(String.init) ?? "", e.booking ?? "",
                        by(e.actor, e.staff), e.note ?? ""])
         }
         return table.render()
     }
+
+    /// The signed amount; empty for `voided`, which changes no balance (the credits went when booked).
+    static func amount(_ e: HistoryItem) -> String { e.event == .voided ? "" : Format.signed(e.amount) }
 
     /// `alice` or `alice (Sam)` when a front end named the teammate.
     static func by(_ actor: String, _ staff: String?) -> String {
@@ -37,7 +40,7 @@ enum RenderLedger {
     /// One line of `watch`.
     static func event(_ e: HistoryItem, _ zone: Zone) -> String {
         var line = "\(zone.dateTime(e.at))  #\(e.id) \(e.event.rawValue) \(e.client) \(e.sessionType)"
-        line += " \(Format.signed(e.amount)) (\(e.credits) credit\(e.credits == 1 ? "" : "s"))"
+        line += " \(amount(e).isEmpty ? "" : amount(e) + " ")(\(Format.count(e.credits, "credit")))"
         if let lot = e.lot { line += " lot \(lot)" }
         if let booking = e.booking { line += " booking \(booking)" }
         line += " by \(by(e.actor, e.staff))"
@@ -77,8 +80,8 @@ enum RenderLedger {
                              ("Credit cost", String(b.creditCost)), ("Status", b.status.rawValue)])
         fields.add("Cancelled", b.cancelledAt.map(zone.dateTime))
         fields.add("Settles", b.settlesAt.map(zone.dateTime))
-        let allocations = b.allocations.map { a in a.lot.map { "\(a.credits) from lot \($0)" } ?? "\(a.credits) as debt" }
-        fields.add("Credits taken", allocations.isEmpty ? "none" : allocations.joined(separator: ", "))
+        let outcome = RenderOutcome.credits(b, zone)
+        fields.add(outcome.label, outcome.text)
         fields.add("Credits left", b.creditsLeft.map(String.init))
         if b.dryRun == true { fields.add("Dry run", "yes: nothing was booked") }
         return fields.render()

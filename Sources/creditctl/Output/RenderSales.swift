@@ -10,7 +10,7 @@ enum RenderSales {
         fields.add("Credits", String(p.credits))
         fields.add("Purchased", zone.dateTime(p.purchasedAt))
         fields.add("Expires", p.expiresAt.map(zone.validThrough) ?? "never")
-        fields.add("Refunded", p.refunded ? "yes" + (p.refundedCredits.map { ", \($0) unused credits removed" } ?? "") : "no")
+        fields.add("Refunded", p.refunded ? "yes" + (p.refundedCredits.map { ", \(Format.count($0, "unused credit")) removed" } ?? "") : "no")
         return fields.render()
     }
 
@@ -18,15 +18,16 @@ enum RenderSales {
         var table = Table([.init("MEMBERSHIP"), .init("CLIENT"), .init("PLAN"), .init("STARTS ON"), .init("STATUS"),
                            .init("CYCLE", .right), .init("NEXT BOUNDARY")])
         for m in list {
-            table.add([m.id, m.client, m.plan, m.startsOn, m.status, String(m.cycle), zone.dateTime(m.nextBoundaryAt)])
+            table.add([m.id, m.client, m.plan, m.startsOn, m.status, m.cycle < 0 ? "not started" : String(m.cycle),
+                       zone.dateTime(m.nextBoundaryAt)])
         }
         return table.render()
     }
 
     static func membership(_ m: Membership, _ zone: Zone) -> String {
         var fields = Fields([("Membership", m.id), ("Client", m.client), ("Plan", m.plan), ("Starts on", m.startsOn),
-                             ("Status", m.status), ("Cycle", String(m.cycle))])
-        fields.add("Cycle started", m.cycleStartsAt.map(zone.dateTime))
+                             ("Status", m.status), RenderOutcome.cycle(m, zone)])
+        if m.cycle >= 0 { fields.add("Cycle started", m.cycleStartsAt.map(zone.dateTime)) }
         fields.add("Next boundary", m.nextBoundaryAt.map(zone.dateTime))
         fields.add("Paused days", String(m.pausedDays))
         fields.add("Cancels", m.cancelsAt.map(zone.dateTime))
@@ -72,13 +73,13 @@ enum RenderSales {
     }
 
     static func verify(_ v: VerifyResult) -> String {
-        let counts = "\(v.clients) clients, \(v.lots) lots, \(v.events) events"
+        let counts = [Format.count(v.clients, "client"), Format.count(v.lots, "lot"), Format.count(v.events, "event")].joined(separator: ", ")
         guard !v.ok || !v.violations.isEmpty else { return "ok: every invariant holds (\(counts) checked)\n" }
         var table = Table([.init("CHECK"), .init("CLIENT"), .init("LOT", .right), .init("BOOKING"), .init("DETAIL")])
         for x in v.violations {
             table.add([x.check, x.client ?? "", x.lot.map(String.init) ?? "", x.booking ?? "", x.detail])
         }
-        return "FAILED: \(v.violations.count) violation\(v.violations.count == 1 ? "" : "s") (\(counts) checked)\n"
+        return "FAILED: \(Format.count(v.violations.count, "violation")) (\(counts) checked)\n"
             + table.render()
     }
 }

@@ -50,7 +50,7 @@ enum RenderSetup {
                            .init("PRICE", .right), .init("EXPIRY"), .init("SCOPE"), .init("ARCHIVED")])
         for p in packages {
             table.add([p.id, p.name, String(p.credits), String(p.bonusCredits), Format.money(p.priceMinor, p.currency),
-                       p.expiryDays.map { "\($0) days" } ?? "never", p.scope, Format.flag(p.archived, "archived")])
+                       p.expiryDays.map { Format.count($0, "day") } ?? "never", p.scope, Format.flag(p.archived, "archived")])
         }
         return table.render()
     }
@@ -76,7 +76,7 @@ enum RenderSetup {
                            .init("ROLLOVER EXPIRES"), .init("SCOPE"), .init("ARCHIVED")])
         for p in plans {
             table.add([p.id, p.name, String(p.creditsPerCycle), period(p), rollover(p),
-                       p.rolloverExpiresAfterCycles.map { "after \($0) cycles" } ?? "never", p.scope,
+                       p.rolloverExpiresAfterCycles.map { "after " + Format.count($0, "cycle") } ?? "never", p.scope,
                        Format.flag(p.archived, "archived")])
         }
         return table.render()
@@ -86,7 +86,7 @@ enum RenderSetup {
         Fields([
             ("Plan", p.id), ("Name", p.name), ("Credits per cycle", String(p.creditsPerCycle)), ("Cycle", period(p)),
             ("Rollover", rollover(p)),
-            ("Rollover expires", p.rolloverExpiresAfterCycles.map { "after \($0) cycles" } ?? "never"),
+            ("Rollover expires", p.rolloverExpiresAfterCycles.map { "after " + Format.count($0, "cycle") } ?? "never"),
             ("Scope", p.scope), ("Archived", p.archived ? "yes" : "no"),
         ]).render()
     }
