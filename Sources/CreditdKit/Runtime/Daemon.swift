@@ -121,7 +121,9 @@ final class Daemon: Sendable {
             config.replace(new)
             logger.info("config reloaded from \(new.sourcePath ?? "embedded default")")
             endRevokedSubscriptions(under: new.access)
-            Systemd.status("serving; config reloaded at \(Self.timestamp())")
+            // A refused-writes fault stays in STATUS: a reload does not mend it.
+            let fault = (backend.withLock { $0 } as? LedgerBackend)?.writeFault
+            Systemd.status(fault.map { "WRITES REFUSED: \($0)" } ?? "serving; config reloaded at \(Self.timestamp())")
         } catch {
             logger.error("config reload failed, keeping the previous config:\n\(error.description)")
             let first = error.problems.first?.description ?? "invalid config"
