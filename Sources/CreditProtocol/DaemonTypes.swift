@@ -39,8 +39,11 @@ public struct DaemonStatus: Codable, Sendable {
     public var lots: Int64
     public var events: Int64
     public var scheduler: SchedulerStatus
+    /// Why every write is refused until a restart (the database file removed or replaced while
+    /// serving, read-only media, a disk full at start); null when writes are taken.
+    public var fault: String?
     public init(version: String, protocol: Int, now: Timestamp, testClock: Bool, connections: Int, lots: Int64,
-                events: Int64, scheduler: SchedulerStatus) {
+                events: Int64, scheduler: SchedulerStatus, fault: String? = nil) {
         self.version = version
         self.protocol = `protocol`
         self.now = now
@@ -49,6 +52,23 @@ public struct DaemonStatus: Codable, Sendable {
         self.lots = lots
         self.events = events
         self.scheduler = scheduler
+        self.fault = fault
+    }
+    enum CodingKeys: String, CodingKey {
+        case version, `protocol`, now, testClock, connections, lots, events, scheduler, fault
+    }
+    /// Every key always present (`fault` as null when there is none).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(`protocol`, forKey: .protocol)
+        try c.encode(now, forKey: .now)
+        try c.encode(testClock, forKey: .testClock)
+        try c.encode(connections, forKey: .connections)
+        try c.encode(lots, forKey: .lots)
+        try c.encode(events, forKey: .events)
+        try c.encode(scheduler, forKey: .scheduler)
+        try c.encode(fault, forKey: .fault)
     }
 }
 

@@ -12,6 +12,8 @@ public final class Ledger: @unchecked Sendable {
     let idempotencyRetentionMs: Int64
     /// True when the database sits on read-only media: reads work, every write is `unavailable`.
     public let isReadOnly: Bool
+    /// Why the ledger opened read-only (read-only media, a full disk); nil when it takes writes.
+    public let readOnlyReason: String?
     /// WAL pages between automatic checkpoints. Each checkpoint fsyncs the database inside a commit,
     /// so fewer, larger ones keep write latency down; 8192 pages bound the WAL near 32 MiB.
     static let walAutocheckpointPages = 8192
@@ -19,6 +21,8 @@ public final class Ledger: @unchecked Sendable {
     let readers: ReadConnections
     private let calendarCache = CalendarCache()
     private let hooks = Hooks()
+    /// The database file as opened, checked after every commit (nil in memory).
+    let fileWatch: DatabaseFileWatch?
 
     /// Opens (creating and migrating if needed) the ledger at `path`, or an in-memory one when `path` is nil.
     /// `willMigrate` hears the identifiers of the migrations about to run on an existing database
@@ -28,32 +32,40 @@ public final class Ledger: @unchecked Sendable {
         precondition(idempotencyRetentionDays >= 1)
         idempotencyRetentionMs = Int64(idempotencyRetentionDays) * 86_400_000
         do {
-            (writer, isReadOnly) = try Ledger.open(path: path, studio: studio, willMigrate: willMigrate)
+            (writer, readOnlyReason) = try Ledger.open(path: path, studio: studio, willMigrate: willMigrate)
         } catch {
             throw LedgerError.from(error)
         }
+        isReadOnly = readOnlyReason != nil
+        fileWatch = path.flatMap(DatabaseFileWatch.init(path:))
         readers = ReadConnections(writer: writer, isReadOnly: isReadOnly)
         _ = try calendar()
     }
 
     /// Opens read-write (creating, migrating, seeding the studio row); a database on read-only
-    /// media is opened read-only instead, so reads keep working and every write is `unavailable`.
-    private static func open(path: String?, studio: Studio, willMigrate: (([String]) -> Void)?) throws -> (any DatabaseWriter, Bool) {
+    /// media or a full disk is opened read-only instead, so reads keep working and every write is
+    /// `unavailable` (a daemon that exited instead would be restarted into the same failure).
+    /// Returns the writer and, when read-only, why.
+    private static func open(path: String?, studio: Studio, willMigrate: (([String]) -> Void)?) throws -> (any DatabaseWriter, String?) {
         _ = SQLiteSetup.applied
         let config = configuration(readonly: false)
         guard let path else {
             let queue = try DatabaseQueue(configuration: config)
             try prepare(queue, studio: studio)
-            return (queue, false)
+            return (queue, nil)
         }
+        DatabaseFile.createIfMissing(path: path)
         do {
             let pool = try DatabasePool(path: SQLiteSetup.databaseURI(path: path), configuration: config)
             // DatabasePool switches its writer to synchronous=NORMAL after opening: durability needs FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try prepare(pool, studio: studio, willMigrate: willMigrate)
-            return (pool, false)
+            return (pool, nil)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY && FileManager.default.fileExists(atPath: path) {
-            return (try openReadOnly(path: path, error: error), true)
+            return (try openReadOnly(path: path, error: error), "the database is on read-only media")
+        } catch let error as DatabaseError where DiskSpace.isFull(error.resultCode, path: path) {
+            return (try openReadOnly(path: path, error: error),
+                    "the disk holding the database is full (\(error.message ?? "\(error.resultCode)"))")
         }
     }
 
@@ -149,6 +161,7 @@ public final class Ledger: @unchecked Sendable {
     /// operation fails with it.
     public func performBatch<R>(_ operations: [LedgerOperation<R>], nowMs: Int64) -> [Result<R, LedgerError>] {
         precondition(!operations.isEmpty)
+        if let fault = fileWatch?.latched { return operations.map { _ in .failure(.unavailable(fault)) } }
         // Savepoints cost a sub-journal copy of every page an operation touches, so operations run
         // without one while they can: one that fails before writing anything needs no rollback. One
         // that fails after writing rolls the whole transaction back, and the batch runs again with
@@ -207,6 +220,8 @@ public final class Ledger: @unchecked Sendable {
             return .done(operations.map { _ in .failure(failure) })
         }
         readers.commits.committed()
+        // Checked before anyone hears of the commit: a commit into a removed file is lost.
+        if let fault = fileWatch?.check() { return .done(operations.map { _ in .failure(.unavailable(fault)) }) }
         hooks.afterCommit(count: committed.count, events: committed.map(\.item), deadlinesMoved: deadlinesMoved)
         return .done(results)
     }

@@ -136,7 +136,21 @@ extension Ledger {
         try read { db in try Usage.summary(db, p) }
     }
     /// Checks every invariant of the ledger.
-    public func verify() throws(LedgerError) -> VerifyResult { try read { db in try Verify.run(db) } }
+    public func verify() throws(LedgerError) -> VerifyResult {
+        var result = try read { db in try Verify.run(db) }
+        if let fault = databaseFault {
+            result.ok = false
+            result.violations.insert(Violation(check: "database_file", detail: fault), at: 0)
+        }
+        return result
+    }
+
+    /// Why writes are refused for good (the database file removed or replaced while serving),
+    /// looked up now; nil when the file at the path is the one opened.
+    public var databaseFault: String? { fileWatch?.check() }
+
+    /// Called once, on the thread that finds it, when the database file is found removed or replaced.
+    public func setFaultHook(_ hook: @escaping @Sendable (String) -> Void) { fileWatch?.setFaultHook(hook) }
 
     /// Counts for status lines.
     public func counts() throws(LedgerError) -> (lots: Int64, events: Int64) {
@@ -147,9 +161,13 @@ extension Ledger {
     }
 
     /// Copies the database to `path` with SQLite's online backup, consistent while serving.
+    /// The copy keeps its rollback journal in memory: no `path-journal` file is created (a link
+    /// planted under that name would be written through).
     public func backup(to path: String) throws(LedgerError) {
         do {
-            let destination = try DatabaseQueue(path: path)
+            var config = Configuration()
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = MEMORY") }
+            let destination = try DatabaseQueue(path: path, configuration: config)
             try writer.backup(to: destination)
             try destination.close()
         } catch {
@@ -167,6 +185,7 @@ extension Ledger: DeadlineProcessor {
     /// Processes at most `batchMax` due deadlines in order, in one transaction, as the scheduler.
     public func processDue(nowMs: Int64, batchMax: Int) throws -> [Int64] {
         precondition(batchMax >= 1)
+        if let fault = fileWatch?.latched { throw LedgerError.unavailable(fault) }
         var processed: [Int64] = []
         var committed: [EventRecord] = []
         do {
@@ -183,6 +202,7 @@ extension Ledger: DeadlineProcessor {
             throw LedgerError.from(error)
         }
         readers.commits.committed()
+        if let fault = fileWatch?.check() { throw LedgerError.unavailable(fault) }
         afterScheduledCommit(events: committed.map(\.item))
         return processed
     }

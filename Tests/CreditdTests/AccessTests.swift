@@ -26,6 +26,7 @@ import Testing
         let daemon = try DaemonProcess(config: """
             [access]
             viewer = ["\(Self.me)"]
+            owner = ["\(LedgerDaemon.absentOwner)"]
             """)
         let client = try daemon.connect()
         // When it reads, then it is served
@@ -42,6 +43,7 @@ import Testing
         let daemon = try DaemonProcess(config: """
             [access]
             frontdesk = ["@\(group)"]
+            owner = ["\(LedgerDaemon.absentOwner)"]
             [roles.frontdesk]
             permissions = ["read", "manage_clients"]
             """)

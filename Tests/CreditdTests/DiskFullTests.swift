@@ -70,6 +70,43 @@ struct DiskFullTests {
         #expect(try daemon.waitForExit() == 0)
     }
 
+    @Test func diskFullRefusalsAreLoggedOncePerMinuteWithTheCause() throws {
+        // Given a studio on a small disk that fills up
+        let disk = try SmallDisk()
+        let (daemon, rpc) = try Self.startStudio(on: disk)
+        try disk.fill()
+        // When three writes are refused
+        for index in 1...3 {
+            #expect(try rpc.fails("client.create", ["id": "c\(index)", "name": "C"]).reason == "unavailable")
+        }
+        // Then one warning says why, and no more within the minute
+        let warning = "refused a write as unavailable: database unavailable: database or disk is full"
+        #expect(daemon.log.components(separatedBy: warning).count == 2, "\(daemon.log)")
+        // When the daemon's clock passes a minute and another write is refused
+        try rpc.ok("clock.advance", ["seconds": 61])
+        #expect(try rpc.fails("client.create", ["id": "c4", "name": "C"]).reason == "unavailable")
+        // Then the next warning counts the ones left out
+        #expect(daemon.log.contains("(2 more refused since the last warning)"), "\(daemon.log)")
+        try disk.free()
+    }
+
+    @Test func aDaemonStartedOnAFullDiskServesReads() throws {
+        // Given a studio's database on a disk that filled up while the daemon was stopped
+        let disk = try SmallDisk()
+        let (first, _) = try Self.startStudio(on: disk)
+        first.signal(SIGTERM)
+        #expect(try first.waitForExit() == 0)
+        try disk.fill()
+        // When the daemon starts on it
+        let (full, rpc) = try Self.startStudio(on: disk, seed: false)
+        // Then it serves reads, refuses writes, and says why in status and the log
+        try Self.expectWritesUnavailableReadsWork(rpc)
+        let fault = try rpc.ok("daemon.status")["fault"] as? String
+        #expect(fault?.contains("full") == true, "\(String(describing: fault))")
+        #expect(full.log.contains("full"), "\(full.log)")
+        try disk.free()
+    }
+
     @Test func readOnlyDatabaseRefusesWritesKeepsReadsAndRecovers() throws {
         // Given a studio's database on a tmpfs, the daemon stopped and the disk remounted read-only
         let disk = try SmallDisk()

@@ -22,7 +22,7 @@ import Testing
     @Test func sighupKeepsOldConfigWhenNewIsInvalid() throws {
         // Given a daemon whose config makes the test user a viewer
         let me = AccessTests.me
-        let daemon = try DaemonProcess(config: "[access]\nviewer = [\"\(me)\"]\n")
+        let daemon = try DaemonProcess(config: "[access]\nviewer = [\"\(me)\"]\nowner = [\"\(LedgerDaemon.absentOwner)\"]\n")
         let configURL = daemon.directory.appendingPathComponent("creditd.toml")
         let create: [String: Any] = ["id": "h1", "name": "H"]
         #expect(try daemon.connect().call("client.create", params: create).errorReason == "permission_denied")

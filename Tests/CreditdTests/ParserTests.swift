@@ -50,6 +50,7 @@ import Testing
         let config = try ConfigLoader.parse("""
             [access]
             desk = ["ann", "@staff"]
+            owner = ["root"]
             [roles.desk]
             permissions = ["read", "book"]
             """, path: nil, defaults: defaults)

@@ -16,6 +16,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     private let backupDirectory: String
     private let connections: @Sendable () -> Int
     private let status = StatusLine()
+    /// Held for the daemon's life: no second creditd on this database (nil on read-only media).
+    private let databaseLock: DatabaseLock?
+    private let refusedWrites: RefusedWriteLog
     /// How long systemd is asked to wait for start-up while migrations run.
     private static let migrationTimeoutUsec = 3_600_000_000
 
@@ -24,6 +27,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         let directory = (config.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
                                                 withIntermediateDirectories: true)
+        databaseLock = try DatabaseLock.acquire(databasePath: config.databasePath)
         let studio = Studio(timeZone: config.studio.timeZone, currency: config.studio.currency)
         do {
             ledger = try Ledger(path: config.databasePath, studio: studio,
@@ -36,12 +40,17 @@ final class LedgerBackend: Backend, @unchecked Sendable {
                 Systemd.status("migrating the schema: \(pending.joined(separator: ", "))")
             }
             // The config's [studio] is authoritative: applied at every start (not possible read-only).
-            if ledger.isReadOnly {
-                logger.warning("the database is on read-only media: serving reads, every write is unavailable")
+            if let reason = ledger.readOnlyReason {
+                logger.warning("\(reason): serving reads, every write is unavailable until creditd restarts")
             } else {
-                _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone,
-                                                                              currency: studio.currency),
-                                                           by: .scheduler), nowMs: SystemClock().nowMs())
+                do {
+                    _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone,
+                                                                                  currency: studio.currency),
+                                                               by: .scheduler), nowMs: SystemClock().nowMs())
+                } catch .unavailable(let cause) {
+                    // A disk that filled up after opening: serve reads rather than exit into a restart loop.
+                    logger.warning("cannot apply [studio] from the config (\(cause)): applied at the next start")
+                }
             }
         } catch {
             throw DaemonError(description: "cannot open the ledger at \(config.databasePath): \(error.wire.message)")
@@ -55,6 +64,11 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             clock = SystemClock()
         }
         backupDirectory = (directory.isEmpty ? "." : directory) + "/backups"
+        refusedWrites = RefusedWriteLog(logger: logger, clock: clock)
+        ledger.setFaultHook { fault in
+            logger.error("\(fault)")
+            Systemd.status("WRITES REFUSED: \(fault)")
+        }
         self.connections = connections
         // 4096 deadlines a transaction: an expiry storm is bounded by fsyncs (~3 ms each here), and a
         // batch of lot expiries takes ~10 ms, so writers wait at most that long (readers never do).
@@ -122,9 +136,10 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }
             return operation
         }
-        let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs())
+        let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs()).map { $0.mapError(\.wire) }
         refreshStatus()
-        return outcomes.map { $0.mapError(\.wire) }
+        refusedWrites.note(outcomes)
+        return outcomes
     }
 
     private func daemonStatus() throws(WireError) -> DaemonStatus {
@@ -135,7 +150,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             version: Daemon.version, protocol: Limits.protocolVersion, now: Timestamp(ms: clock.nowMs()),
             testClock: manualClock != nil, connections: connections(), lots: counts.lots, events: counts.events,
             scheduler: SchedulerStatus(processed: stats.processed, nextDeadline: stats.nextDeadlineMs.map(Timestamp.init(ms:)),
-                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs)))
+                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs)),
+            fault: writeFault)
     }
 
     /// `daemon.backup`: SQLite's online backup into the state directory's `backups/` folder.
@@ -146,18 +162,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         else {
             throw WireError(.invalidParams, "path must be a file name of letters, digits, '.', '_' or '-' (no directories)")
         }
-        let target = backupDirectory + "/" + name
-        guard !FileManager.default.fileExists(atPath: target) else {
-            throw WireError(.alreadyExists, "backup \(target) already exists")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw WireError(.unavailable, "cannot create \(backupDirectory): \(error.localizedDescription)")
-        }
-        do { try ledger.backup(to: target) } catch { throw error.wire }
-        let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int64) ?? 0
-        return try WireCoding.encode(BackupResult(path: target, bytes: size))
+        return try WireCoding.encode(try BackupFile.write(ledger, directory: backupDirectory, name: name))
     }
 
     /// `clock.set` / `clock.advance`: only on a test clock; returns once everything due is done.
@@ -179,9 +184,19 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         return try WireCoding.encode(ClockResult(now: Timestamp(ms: manualClock.nowMs())))
     }
 
+    /// Why writes are refused for good (until restart), if they are: the database file removed
+    /// or replaced while serving, or a read-only open (read-only media, a full disk at start).
+    var writeFault: String? {
+        ledger.databaseFault ?? ledger.readOnlyReason.map { "\($0): serving reads only, every write is unavailable until creditd restarts" }
+    }
+
     /// STATUS= for systemctl status, at most once a second.
     private func refreshStatus() {
         guard status.due(nowMs: SystemClock().nowMs()) else { return }
+        if let fault = writeFault {
+            Systemd.status("WRITES REFUSED: \(fault)")
+            return
+        }
         let lots = (try? ledger.counts().lots) ?? 0
         let next = timer.stats.nextDeadlineMs.map { Timestamp(ms: $0).description } ?? "none"
         Systemd.status("serving \(connections()) connections; \(lots) lots; next deadline \(next)")

@@ -58,6 +58,7 @@ enum ConfigLoader {
     }
 
     static func parse(_ text: String, path: String?, defaults: ConfigDefaults) throws(ConfigError) -> DaemonConfig {
+        if let problem = ConfigChecks.nulByte(in: text) { throw ConfigError(path: path, problems: [problem]) }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -66,6 +67,7 @@ enum ConfigLoader {
         } catch {
             throw ConfigError(path: path, problems: [ConfigProblem(message: "\(error)")])
         }
+        if let problem = ConfigChecks.emptiness(of: root) { throw ConfigError(path: path, problems: [problem]) }
         var reader = ConfigReader(text: text)
         var config = defaults.embeddedConfig
         config.sourcePath = path
@@ -75,6 +77,7 @@ enum ConfigLoader {
         if let daemon = reader.table(root, "daemon", section: nil) { readDaemon(daemon, into: &config, &reader) }
         if let roles = reader.table(root, "roles", section: nil) { readRoles(roles, into: &config.access, &reader) }
         if let access = reader.table(root, "access", section: nil) { readAccess(access, into: &config.access, &reader) }
+        if reader.problems.isEmpty { ConfigChecks.ownerless(config.access, &reader) }
         if !reader.problems.isEmpty { throw ConfigError(path: path, problems: reader.problems) }
         return config
     }

@@ -66,6 +66,12 @@ final class Dispatcher: Sendable {
         return .success(caller)
     }
 
+    /// Whether `peer` may subscribe to events under the config in force now.
+    func mayRead(events peer: PeerIdentity?) -> Bool {
+        guard case .success(let caller) = authenticate(peer) else { return false }
+        return caller.permissions.contains(Method.eventsSubscribe.permission)
+    }
+
     /// The reply line for a call with `id` (nil: a notification, no reply).
     static func reply(id: JSONValue?, _ outcome: Result<Data, WireError>) -> Data? {
         guard let id else { return nil }
@@ -75,15 +81,21 @@ final class Dispatcher: Sendable {
         }
     }
 
-    /// `events.subscribe`: registers `outlet` with the hub; returns the reply.
-    func subscribe(id: JSONValue?, _ call: Call, outlet: ConnectionOutlet) -> Data? {
+    /// `events.subscribe`: registers `outlet` with the hub for `peer`; returns the reply.
+    func subscribe(id: JSONValue?, _ call: Call, outlet: ConnectionOutlet, peer: PeerIdentity?) -> Data? {
         let filter: EventFilter
         do {
             filter = try SubscriptionHub.filter(from: call.params)
         } catch {
             return id.map { RPCReply.error(id: $0, error) }
         }
-        let subscription = hub.subscribe(filter, sink: outlet)
+        let subscription = hub.subscribe(filter, sink: outlet, peer: peer)
+        // A reload between this call's access check and `hub.subscribe` ended subscriptions
+        // without seeing this one: check again against the config now in force.
+        guard mayRead(events: peer) else {
+            hub.unsubscribe(subscription)
+            return id.map { RPCReply.error(id: $0, .permissionDenied("the access config changed: \(peer?.userName ?? "the caller") may no longer read events")) }
+        }
         outlet.adopt(subscription: subscription, hub: hub)
         return id.map { RPCReply.result(id: $0, JSONValue.object(["subscription": .int(Int64(subscription))]).encoded()) }
     }

@@ -18,6 +18,8 @@ protocol EventSink: AnyObject, Sendable {
     func offer(_ line: Data) -> Bool
     /// The subscriber fell too far behind: disconnect it.
     func overflowed()
+    /// The subscriber may no longer read events: send `line` (`events.ended`), then disconnect it.
+    func revoked(_ line: Data)
 }
 
 /// Which events a subscriber wants: nil means all.
@@ -37,12 +39,16 @@ struct EventFilter: Sendable, Equatable {
 final class SubscriptionHub: Sendable {
     /// The notification method subscribers receive.
     static let notificationMethod = "events.event"
+    /// The last notification of a subscription the daemon ended (its caller lost permission).
+    static let endedMethod = "events.ended"
     /// Event kinds a filter may name.
     static let kinds: Set<String> = ["issued", "used", "returned", "voided", "deleted", "expired", "rolled_over", "refunded"]
 
     private struct Subscriber: Sendable {
         let filter: EventFilter
         let sink: any EventSink
+        /// Who subscribed, re-checked against the access config on every reload.
+        let peer: PeerIdentity?
     }
 
     private let subscribers = Mutex<[UInt64: Subscriber]>([:])
@@ -51,10 +57,31 @@ final class SubscriptionHub: Sendable {
     init() {}
 
     /// Adds a subscriber; returns its id for `unsubscribe`.
-    func subscribe(_ filter: EventFilter, sink: any EventSink) -> UInt64 {
+    func subscribe(_ filter: EventFilter, sink: any EventSink, peer: PeerIdentity? = nil) -> UInt64 {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        subscribers.withLock { $0[id] = Subscriber(filter: filter, sink: sink) }
+        subscribers.withLock { $0[id] = Subscriber(filter: filter, sink: sink, peer: peer) }
         return id
+    }
+
+    /// Ends every subscription whose peer `mayRead` no longer allows (after a config reload): each
+    /// gets an `events.ended` notification and its connection is closed. Returns how many ended.
+    @discardableResult
+    func endSubscriptions(unless mayRead: (PeerIdentity?) -> Bool, message: String) -> Int {
+        let ended = subscribers.withLock { current -> [(UInt64, any EventSink)] in
+            let revoked = current.filter { !mayRead($0.value.peer) }.map { ($0.key, $0.value.sink) }
+            for (id, _) in revoked { current.removeValue(forKey: id) }
+            return revoked
+        }
+        for (id, sink) in ended { sink.revoked(Self.endedNotification(subscription: id, message: message)) }
+        return ended.count
+    }
+
+    /// `{"jsonrpc":"2.0","method":"events.ended","params":{"subscription":N,"reason":"permission_denied","message":…}}`
+    static func endedNotification(subscription: UInt64, message: String) -> Data {
+        let params = JSONValue.object(["subscription": .int(Int64(subscription)),
+                                       "reason": .string(ErrorReason.permissionDenied.rawValue),
+                                       "message": .string(message)])
+        return RPCReply.notification(method: endedMethod, params: params.encoded())
     }
 
     /// Whether anyone listens: publishers skip encoding events nobody will receive.

@@ -120,12 +120,26 @@ final class Daemon: Sendable {
             }
             config.replace(new)
             logger.info("config reloaded from \(new.sourcePath ?? "embedded default")")
-            Systemd.status("serving; config reloaded at \(Self.timestamp())")
+            endRevokedSubscriptions(under: new.access)
+            // A refused-writes fault stays in STATUS: a reload does not mend it.
+            let fault = (backend.withLock { $0 } as? LedgerBackend)?.writeFault
+            Systemd.status(fault.map { "WRITES REFUSED: \($0)" } ?? "serving; config reloaded at \(Self.timestamp())")
         } catch {
             logger.error("config reload failed, keeping the previous config:\n\(error.description)")
             let first = error.problems.first?.description ?? "invalid config"
             Systemd.status("config reload failed, keeping the previous config: \(first)")
         }
+    }
+
+    /// A reload re-checks every subscriber: one whose role no longer reads events gets
+    /// `events.ended` and is disconnected. (Every other call is checked against the new config at
+    /// once: connections re-decide their caller when the config's generation changes.)
+    private func endRevokedSubscriptions(under access: AccessPolicy) {
+        let permission = Method.eventsSubscribe.permission
+        let ended = hub.endSubscriptions(unless: { peer in
+            peer.flatMap(access.caller(for:))?.permissions.contains(permission) ?? false
+        }, message: "the reloaded access config no longer grants this caller the \(permission.rawValue) permission")
+        if ended > 0 { logger.notice("config reload ended \(ended) event subscriptions whose caller lost \(permission.rawValue)") }
     }
 
     /// SIGTERM: stop accepting, let every connection finish its in-flight requests (their writes

@@ -46,6 +46,15 @@ final class ConnectionOutlet: EventSink {
         channel.close(promise: nil)
     }
 
+    func revoked(_ line: Data) {
+        // The last line goes out whatever the queue holds, then the connection closes.
+        var buffer = channel.allocator.buffer(capacity: line.count + 1)
+        buffer.writeBytes(line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        let channel = self.channel
+        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+    }
+
     /// Whether the connection has subscriptions (it then stays open for notifications).
     var isSubscribed: Bool { state.withLock { !$0.subscriptions.isEmpty } }
 

@@ -216,7 +216,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                                        afterWrites: writesQueued)
                 if writesDone >= writesQueued { run(read) } else { deferredReads.append(read) }
             case .subscribe(let id, let call):
-                replies.finish(sequence, index: index, reply: dispatcher.subscribe(id: id, call, outlet: subscriptionOutlet()))
+                replies.finish(sequence, index: index, reply: dispatcher.subscribe(id: id, call, outlet: subscriptionOutlet(), peer: peer))
             }
         }
     }

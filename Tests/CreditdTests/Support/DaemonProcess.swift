@@ -13,10 +13,12 @@ final class DaemonProcess {
     /// `prepare` runs on the fresh directory before the daemon starts.
     /// `environment` (given the directory) is added to the daemon's; `launcher` is a command to run creditd through
     /// (e.g. systemd-socket-activate), given the socket path and returning the arguments before creditd's.
+    /// `arguments` (given the directory) come last, so they override the defaults (the last option wins).
     init(config: String? = nil, extraArguments: [String] = [], fakeBackend: Bool = true, waitUntilServing: Bool = true,
          launcher: ((String) -> [String])? = nil,
          environment extra: (URL) -> [String: String] = { _ in [:] },
-         prepare: (URL) throws -> Void = { _ in }) throws {
+         prepare: (URL) throws -> Void = { _ in },
+         arguments extraForDirectory: (URL) -> [String] = { _ in [] }) throws {
         directory = try Self.makeTemporaryDirectory()
         try prepare(directory)
         socketPath = directory.appendingPathComponent("creditd.sock").path
@@ -33,9 +35,10 @@ final class DaemonProcess {
             let prefix = launcher(socketPath)
             process.executableURL = URL(fileURLWithPath: prefix[0])
             process.arguments = Array(prefix.dropFirst()) + [try Self.binary().path] + arguments + extraArguments
+                + extraForDirectory(directory)
         } else {
             process.executableURL = try Self.binary()
-            process.arguments = arguments + extraArguments
+            process.arguments = arguments + extraArguments + extraForDirectory(directory)
         }
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment

@@ -10,6 +10,7 @@ enum LedgerDaemon {
     static var me: String { String(cString: getpwuid(getuid()).pointee.pw_name) }
 
     /// A config for the studio in UTC/EUR that gives the test's user `role`; `extra` is appended.
+    /// A config must map someone to owner: when the test's user is not, a user that does not exist is.
     static func config(role: String = "owner", extra: String = "") -> String {
         """
         [studio]
@@ -18,9 +19,13 @@ enum LedgerDaemon {
 
         [access]
         \(role) = ["\(me)"]
+        \(role == "owner" ? "" : "owner = [\"\(absentOwner)\"]")
         \(extra)
         """
     }
+
+    /// A user name no system has, for configs whose owner must be somebody else.
+    static let absentOwner = "creditd-test-owner"
 
     /// Starts the daemon on the real ledger, on a test clock at `testClock` unless it is nil.
     static func start(role: String = "owner", extraConfig: String = "", testClock: String? = clockStart,
