@@ -35,17 +35,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
                 Systemd.notify("EXTEND_TIMEOUT_USEC=\(Self.migrationTimeoutUsec)")
                 Systemd.status("migrating the schema: \(pending.joined(separator: ", "))")
             }
-            // The config's [studio] is authoritative: applied at every start (not possible read-only).
             if ledger.isReadOnly {
                 logger.warning("the database is on read-only media: serving reads, every write is unavailable")
-            } else {
-                _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone,
-                                                                              currency: studio.currency),
-                                                           by: .scheduler), nowMs: SystemClock().nowMs())
             }
         } catch {
             throw DaemonError(description: "cannot open the ledger at \(config.databasePath): \(error.wire.message)")
         }
+        // The ledger keeps its own studio settings: the config's [studio] only seeded a new database.
+        try StudioSeed.check(config: config, ledger: ledger, logger: logger)
         if let testClock {
             let manual = ManualClock(nowMs: Int64((testClock.timeIntervalSince1970 * 1000).rounded()))
             manualClock = manual
