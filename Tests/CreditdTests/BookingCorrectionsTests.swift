@@ -26,7 +26,8 @@ import Testing
 
     @Test func aNoShowBeforeTheSessionStartsIsRefused() throws {
         // Given a yoga class at 10:00 (the clock is at 09:00)
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga", "starts_at": "2026-01-05T10:00:00Z"])
         // When it is marked a no-show before it starts, then invalid_state, and it can still be cancelled
         let error = try rpc.fails("booking.no_show", ["id": "b1"])
@@ -40,7 +41,8 @@ import Testing
 
     @Test func aNoShowNoteIsKeptOnTheBookingsUsedEvent() throws {
         // Given a started class
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga", "starts_at": "2026-01-05T09:00:00Z"])
         // When it is marked a no-show with a note
         try rpc.ok("booking.no_show", ["id": "b1", "note": "Did not come", "staff": "Maria"])
@@ -54,7 +56,8 @@ import Testing
 
     @Test func reinstatingANoShowCompletesTheBookingAgain() throws {
         // Given a class that ended and was marked a no-show
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga", "starts_at": "2026-01-05T09:00:00Z"])
         try rpc.ok("clock.advance", ["seconds": 7200])
         try rpc.ok("booking.no_show", ["id": "b1"])
@@ -72,7 +75,8 @@ import Testing
 
     @Test func reinstatingASettledLateCancellationReturnsTheCreditsToTheirLots() throws {
         // Given a yoga class paid from the yoga lot, cancelled late and settled (forfeited)
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         let booked = try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga",
                                                    "starts_at": "2026-01-05T10:00:00Z"])
         let lot = objects(booked["allocations"]).first?["lot"] as? Int
@@ -100,7 +104,8 @@ import Testing
 
     @Test func aLateCancelNoteSurvivesAWaiver() throws {
         // Given a workshop cancelled late with a note, pending for an hour's grace
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         try rpc.ok("booking.create", ["id": "w1", "client": "ann", "session_type": "workshop", "starts_at": "2026-01-05T10:00:00Z"])
         try rpc.ok("booking.cancel", ["id": "w1", "note": "Flu"])
         // When staff waive it without a note, and another one with a note of their own
@@ -118,7 +123,8 @@ import Testing
 
     @Test func noteHistoryOfANeverEditedNoteIsTheOriginal() throws {
         // Given credits issued with a note that was never edited
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         let issued = try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 1,
                                                  "note": "Welcome pack", "staff": "Maria"])
         let event = (issued["events"] as? [Int])?.first ?? 0
@@ -132,7 +138,8 @@ import Testing
 
     @Test func historyFiltersBookingEventsByTheBookedType() throws {
         // Given a yoga class paid with `any` credits (Ann's yoga credits used up first), cancelled early
-        let (_, rpc) = try Self.studio()
+        let (daemon, rpc) = try Self.studio()
+        defer { withExtendedLifetime(daemon) {} }
         for index in 1...4 {
             try rpc.ok("booking.create", ["id": "b\(index)", "client": "ann", "session_type": "yoga",
                                           "starts_at": "2026-01-0\(5 + index)T10:00:00Z"])

@@ -42,8 +42,11 @@ enum NoShows {
             var rule: Rule = ["decision": "reinstated", "reinstates": "cancelled_late",
                               "cancelled_at": booking.cancelledAt?.description ?? "",
                               "starts_at": booking.startsAt.description]
-            let cancelNote = try Bookings.pendingNote(tx, id: booking.id)
-            if let cancelNote { rule["cancel_note"] = cancelNote }
+            // The cancellation's note is on its `voided` event (or still on the booking if none was written).
+            let voidedNote = try String.fetchOne(tx.db, sql: """
+                SELECT note FROM event WHERE client_id = ? AND booking_id = ? AND kind = 'voided' ORDER BY id DESC LIMIT 1
+                """, arguments: [booking.client, booking.id])
+            if let cancelNote = try voidedNote ?? Bookings.pendingNote(tx, id: booking.id) { rule["cancel_note"] = cancelNote }
             try Allocations.giveBack(tx, held: held, booking: booking, note: p.note, rule: rule)
             try Bookings.setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
         default:
