@@ -50,6 +50,7 @@ per_method = [
     ("booking.create", {"id": "b2", "client": "c2", "session_type": "ws", "starts_at": "2026-02-05T12:00:00Z"}),
     ("booking.cancel", {"id": "b1", "mode": "late"}), ("booking.cancel", {"id": "b2", "mode": "early"}),
     ("booking.waive", {"id": "b1"}), ("booking.settle", {"id": "b1"}), ("booking.no_show", {"id": "b1"}),
+    ("booking.reinstate", {"id": "b1", "note": "mistake"}),
     ("booking.get", {"id": "b1"}), ("booking.list", {"client": "c1", "status": "booked"}),
     ("package.create", {"id": "k5", "name": "Five", "credits": 5, "bonus_credits": 0, "price_minor": 5000,
                         "expiry_days": 30, "scope": "yoga"}),

@@ -204,7 +204,10 @@ public struct HistoryItem: Codable, Sendable, Equatable {
     public var note: String?
     /// For scheduler decisions and cancellations: the rule that decided it, as JSON text fields.
     public var rule: [String: String]?
-    public init(id: Int64, at: Timestamp, recordedAt: Timestamp, event: EventKind, client: String, sessionType: String, lot: Int64? = nil, booking: String? = nil, amount: Int64, credits: Int64, actor: String, staff: String? = nil, note: String? = nil, rule: [String: String]? = nil) {
+    /// The lot's scope (a session type or `any`); `session_type` is the booked type on a booking's
+    /// events. Always present in what the daemon sends; nil only when decoding an older daemon's item.
+    public var scope: String?
+    public init(id: Int64, at: Timestamp, recordedAt: Timestamp, event: EventKind, client: String, sessionType: String, lot: Int64? = nil, booking: String? = nil, amount: Int64, credits: Int64, actor: String, staff: String? = nil, note: String? = nil, rule: [String: String]? = nil, scope: String? = nil) {
         self.id = id
         self.at = at
         self.recordedAt = recordedAt
@@ -219,10 +222,11 @@ public struct HistoryItem: Codable, Sendable, Equatable {
         self.staff = staff
         self.note = note
         self.rule = rule
+        self.scope = scope ?? sessionType
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, at, recordedAt, event, client, sessionType, lot, booking, amount, credits, actor, staff, note, rule
+        case id, at, recordedAt, event, client, sessionType, lot, booking, amount, credits, actor, staff, note, rule, scope
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -232,6 +236,7 @@ public struct HistoryItem: Codable, Sendable, Equatable {
         try c.encode(event, forKey: .event)
         try c.encode(client, forKey: .client)
         try c.encode(sessionType, forKey: .sessionType)
+        try c.encode(scope ?? sessionType, forKey: .scope)
         try c.encode(lot, forKey: .lot)
         try c.encode(booking, forKey: .booking)
         try c.encode(amount, forKey: .amount)

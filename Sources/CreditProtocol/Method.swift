@@ -37,6 +37,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case bookingWaive = "booking.waive"
     case bookingSettle = "booking.settle"
     case bookingNoShow = "booking.no_show"
+    case bookingReinstate = "booking.reinstate"
     case bookingGet = "booking.get"
     case bookingList = "booking.list"
     case packageCreate = "package.create"
@@ -91,7 +92,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .creditRemove: return .remove
         case .bookingCreate, .bookingNoShow: return .book
         case .bookingCancel: return .cancel
-        case .bookingWaive, .bookingSettle: return .waive
+        case .bookingWaive, .bookingSettle, .bookingReinstate: return .waive
         case .packageCreate, .packageArchive: return .managePackages
         case .planCreate, .planArchive: return .managePlans
         case .purchaseCreate: return .sell

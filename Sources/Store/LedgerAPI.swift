@@ -56,7 +56,10 @@ extension Ledger {
         LedgerOperation(.bookingSettle, p, actor: a, body: Bookings.settle)
     }
     public static func bookingNoShow(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Booking> {
-        LedgerOperation(.bookingNoShow, p, actor: a, body: Bookings.noShow)
+        LedgerOperation(.bookingNoShow, p, actor: a, body: NoShows.noShow)
+    }
+    public static func bookingReinstate(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Booking> {
+        LedgerOperation(.bookingReinstate, p, actor: a, body: NoShows.reinstate)
     }
     public static func packageCreate(_ p: PackageCreateParams, by a: Actor) -> LedgerOperation<CreditProtocol.Package> {
         LedgerOperation(.packageCreate, p, actor: a, body: Sales.createPackage)

@@ -148,16 +148,18 @@ struct EventRecord: Sendable {
     var staff: String?
     var note: String?
     var rule: Rule?
+    /// The booked session type, on a booking's events (nil on the others: their type is `scope`).
+    var sessionType: String?
 
     static let columns = """
         id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id, purchase_id,
-        membership_id, cycle, amount, credits, actor, staff, note, rule
+        membership_id, cycle, amount, credits, actor, staff, note, rule, session_type
         """
 
     init(id: Int64, kind: EventKind, atMs: Int64, recordedAtMs: Int64, clientId: String, scope: String,
          lotId: Int64?, toLotId: Int64?, bookingId: String?, purchaseId: String?, membershipId: String?,
          cycle: Int?, amount: Int64, credits: Int64, actor: String, staff: String?, note: String?,
-         rule: Rule?) {
+         rule: Rule?, sessionType: String? = nil) {
         self.id = id
         self.kind = kind
         self.atMs = atMs
@@ -176,6 +178,7 @@ struct EventRecord: Sendable {
         self.staff = staff
         self.note = note
         self.rule = rule
+        self.sessionType = sessionType
     }
 
     init(row: Row) {
@@ -197,12 +200,13 @@ struct EventRecord: Sendable {
         staff = row[15]
         note = row[16]
         rule = (row[17] as String?).flatMap(EventRecord.decodeRule).map(Rule.init)
+        sessionType = row[18]
     }
 
     private static let insertSQL = HotSQL("""
         INSERT INTO event (kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id,
-            purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            purchase_id, membership_id, cycle, amount, credits, actor, staff, note, rule, session_type)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
 
     static func insert(_ record: EventRecord, _ tx: Tx) throws -> Int64 {
@@ -211,15 +215,15 @@ struct EventRecord: Sendable {
             bind(record.scope); bind(record.lotId); bind(record.toLotId); bind(record.bookingId)
             bind(record.purchaseId); bind(record.membershipId); bind(record.cycle); bind(record.amount)
             bind(record.credits); bind(record.actor); bind(record.staff); bind(record.note)
-            bind(record.rule?.text)
+            bind(record.rule?.text); bind(record.sessionType)
         }
         return tx.db.lastInsertedRowID
     }
 
     var item: HistoryItem {
         HistoryItem(id: id, at: Timestamp(ms: atMs), recordedAt: Timestamp(ms: recordedAtMs), event: kind,
-                    client: clientId, sessionType: scope, lot: lotId, booking: bookingId, amount: amount,
-                    credits: credits, actor: actor, staff: staff, note: note, rule: rule?.dictionary)
+                    client: clientId, sessionType: sessionType ?? scope, lot: lotId, booking: bookingId, amount: amount,
+                    credits: credits, actor: actor, staff: staff, note: note, rule: rule?.dictionary, scope: scope)
     }
 
     static func decodeRule(_ text: String) -> [String: String]? {

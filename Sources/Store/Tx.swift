@@ -81,19 +81,19 @@ public final class Tx: StatementSource {
         events.append(contentsOf: records)
     }
 
-    /// Appends an event. `at` defaults to now; lot-derived attribution (purchase, membership, cycle)
+    /// Appends an event. `sessionType` is the booked type, given on every event of a booking. `at` defaults to now; lot-derived attribution (purchase, membership, cycle)
     /// is copied from the lot so usage summaries can find it.
     @discardableResult
     func append(_ kind: EventKind, client: String, scope: String, amount: Int64, credits: Int64,
                 lot: LotRecord? = nil, toLot: Int64? = nil, booking: String? = nil, atMs: Int64? = nil,
-                note: String? = nil, rule: Rule? = nil) throws -> Int64 {
+                note: String? = nil, rule: Rule? = nil, sessionType: String? = nil) throws -> Int64 {
         precondition(credits >= 0)
         var record = EventRecord(
             id: 0, kind: kind, atMs: atMs ?? nowMs, recordedAtMs: nowMs, clientId: client, scope: scope,
             lotId: lot?.id, toLotId: toLot, bookingId: booking, purchaseId: lot?.purchaseId,
             membershipId: lot?.membershipId, cycle: lot?.cycle, amount: amount, credits: credits,
             actor: actor.user, staff: actor.staff, note: (note?.isEmpty ?? true) ? nil : note,
-            rule: rule)
+            rule: rule, sessionType: sessionType)
         record.id = try EventRecord.insert(record, self)
         events.append(record)
         return record.id

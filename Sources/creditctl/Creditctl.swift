@@ -37,7 +37,7 @@ struct Creditctl: ParsableCommand {
             CommandGroup(name: "Credits", subcommands: [CreditCommand.self, BalanceCommand.self,
                                                         HistoryCommand.self, NoteCommand.self]),
             CommandGroup(name: "Bookings", subcommands: [BookCommand.self, CancelCommand.self, WaiveCommand.self,
-                                                         SettleCommand.self, NoShowCommand.self,
+                                                         SettleCommand.self, NoShowCommand.self, ReinstateCommand.self,
                                                          BookingsCommand.self, BookingCommand.self]),
             CommandGroup(name: "Sales and memberships", subcommands: [SellCommand.self, RefundCommand.self,
                                                                       PurchaseCommand.self, MembershipCommand.self]),

@@ -76,7 +76,9 @@ final class LiveEveryCommandTests {
         // When bookings are made, cancelled early and late, waived, settled and marked no-show
         try human(["book", "ann", "yoga", "2027-01-20T10:00:00Z", "--id", "b1"], "booked")
         try json(["book", "ann", "yoga", "2027-01-20T12:00:00Z", "--id", "b2"], "allocations")
-        for id in ["b3", "b4", "b5", "b6"] { try human(["book", "ann", "yoga", "2027-01-05T18:00:00Z", "--id", id], "booked") }
+        for id in ["b3", "b4"] { try human(["book", "ann", "yoga", "2027-01-05T18:00:00Z", "--id", id], "booked") }
+        // (a no-show is marked once the session has started)
+        for id in ["b5", "b6"] { try human(["book", "ann", "yoga", "2027-01-05T09:00:00Z", "--id", id], "booked") }
         try human(["cancel", "b1"], "cancelled_early")
         try json(["cancel", "b2", "--early"], "status")
         try human(["cancel", "b3", "--late"], "cancel_pending")
@@ -85,6 +87,8 @@ final class LiveEveryCommandTests {
         try json(["settle", "b4"], "status")
         try human(["no-show", "b5"], "no_show")
         try json(["no-show", "b6"], "status")
+        try human(["reinstate", "b5", "--note", "Came late"], "booked")
+        try json(["reinstate", "b4"], "status")
         try human(["bookings", "--client", "ann"], "b6")
         try json(["bookings"], "items")
         try human(["booking", "show", "b1"], "cancelled_early")

@@ -17,7 +17,7 @@ import Testing
     ]
     static let bookingMethods: Set<String> = [
         "booking.create", "booking.cancel", "booking.waive", "booking.settle", "booking.no_show", "booking.get",
-        "booking.list", "clock.advance",
+        "booking.list", "clock.advance", "booking.reinstate",
     ]
     static let salesMethods: Set<String> = [
         "package.create", "package.archive", "package.get", "package.list", "purchase.create", "purchase.refund",
@@ -236,10 +236,12 @@ import Testing
         #expect(voided.first?["amount"] as? Int == 0 && voided.first?["credits"] as? Int == 2)
         #expect(voided.first?["note"] as? String == "Late again")
 
-        // When a session is marked no-show, then its status says so (no credit change)
+        // When a started session is marked no-show, then its status says so (no credit change)
         try rpc.ok("booking.create", ["id": "b4", "client": "ann", "session_type": "yoga",
-                                      "starts_at": "2026-01-05T10:00:00Z"])
+                                      "starts_at": "2026-01-05T09:00:00Z"])
         #expect(try rpc.ok("booking.no_show", ["id": "b4"])["status"] as? String == "no_show")
+        // And reinstating it before it ends makes it booked again
+        #expect(try rpc.ok("booking.reinstate", ["id": "b4"])["status"] as? String == "booked")
 
         // When the clock passes a booking's end and a pending cancellation's grace
         try rpc.ok("booking.create", ["id": "b5", "client": "ann", "session_type": "yoga",

@@ -261,7 +261,10 @@ final class ReferenceModel {
 
     func noShow(id: String) throws(ModelRejection) {
         let b = bookings[id]!
-        guard b.status == .booked || b.status == .completed else { throw ModelRejection(reason: .invalidState) }
+        // Only once the session has started.
+        guard b.status == .booked || b.status == .completed, nowMs >= b.startsMs else {
+            throw ModelRejection(reason: .invalidState)
+        }
         b.status = .noShow
     }
 

@@ -41,7 +41,10 @@ import Testing
         SELECT rowid, id, client_id, session_type_id, starts_at_ms, ends_at_ms, credit_cost, status, cancelled_at_ms,
             cancel_note, settle_at_ms, complete_at_ms, created_at_ms FROM booking ORDER BY rowid
         """,
-        "SELECT * FROM event ORDER BY id", "SELECT * FROM lot ORDER BY id", "SELECT * FROM note_edit ORDER BY id",
+        """
+        SELECT id, kind, at_ms, recorded_at_ms, client_id, scope, lot_id, to_lot_id, booking_id, purchase_id,
+            membership_id, cycle, amount, credits, actor, staff, note, rule FROM event ORDER BY id
+        """, "SELECT * FROM lot ORDER BY id", "SELECT * FROM note_edit ORDER BY id",
     ]
 
     @Test func v3AndV4KeepEveryRowAndIdOfAV2Ledger() throws {
@@ -65,7 +68,7 @@ import Testing
         let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
 
         // Then the opener heard which migrations were about to run (the daemon tells systemd)
-        #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking"])
+        #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking", "v5-event-session-type"])
 
         // Then every row is kept with its id, the ledger verifies clean, and the append-only rules hold
         try ledger.read { db in
@@ -73,6 +76,8 @@ import Testing
             // The allocation rows moved into their bookings (v4)
             #expect(try String.fetchAll(db, sql: "SELECT allocations FROM booking ORDER BY id") == ["[[1,1]]", "[[1,1]]"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            // A booking's events name the booked type (v5); the others leave it to their scope
+            #expect(try String?.fetchAll(db, sql: "SELECT session_type FROM event ORDER BY id") == [nil, "yoga", "yoga", "yoga"])
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'event'") == 0)
             let eventSQL = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'event'") ?? ""
             #expect(!eventSQL.contains("AUTOINCREMENT"))
@@ -91,6 +96,9 @@ import Testing
         }
         #expect(throws: (any Error).self) {
             try ledger.writer.write { db in try db.execute(sql: "UPDATE event SET amount = 7 WHERE id = 1") }
+        }
+        #expect(throws: (any Error).self) {
+            try ledger.writer.write { db in try db.execute(sql: "UPDATE event SET session_type = 'x' WHERE id = 2") }
         }
         #expect(throws: (any Error).self) {
             try ledger.writer.write { db in try db.execute(sql: "UPDATE booking SET status = 'lost' WHERE id = 'b1'") }

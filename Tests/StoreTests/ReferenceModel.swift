@@ -330,10 +330,11 @@ struct ReferenceModel {
         return .success(())
     }
 
-    /// A booked or completed session can be marked a no-show; credits are untouched.
+    /// A booked or completed session can be marked a no-show once it has started; credits are untouched.
     mutating func noShow(id: String) -> Result<Void, Failure> {
         guard let index = bookings.firstIndex(where: { $0.id == id }) else { return .failure(.notFound) }
-        guard bookings[index].status == .booked || bookings[index].status == .completed else {
+        guard bookings[index].status == .booked || bookings[index].status == .completed,
+              now >= bookings[index].startsAt else {
             return .failure(.invalidState)
         }
         bookings[index].status = .noShow

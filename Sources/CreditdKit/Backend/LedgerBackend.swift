@@ -39,22 +39,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
                 Systemd.notify("EXTEND_TIMEOUT_USEC=\(Self.migrationTimeoutUsec)")
                 Systemd.status("migrating the schema: \(pending.joined(separator: ", "))")
             }
-            // The config's [studio] is authoritative: applied at every start (not possible read-only).
             if let reason = ledger.readOnlyReason {
                 logger.warning("\(reason): serving reads, every write is unavailable until creditd restarts")
-            } else {
-                do {
-                    _ = try ledger.perform(Ledger.studioUpdate(StudioUpdateParams(timeZone: studio.timeZone,
-                                                                                  currency: studio.currency),
-                                                               by: .scheduler), nowMs: SystemClock().nowMs())
-                } catch .unavailable(let cause) {
-                    // A disk that filled up after opening: serve reads rather than exit into a restart loop.
-                    logger.warning("cannot apply [studio] from the config (\(cause)): applied at the next start")
-                }
             }
         } catch {
             throw DaemonError(description: "cannot open the ledger at \(config.databasePath): \(error.wire.message)")
         }
+        // The ledger keeps its own studio settings: the config's [studio] only seeded a new database.
+        try StudioSeed.check(config: config, ledger: ledger, logger: logger)
         if let testClock {
             let manual = ManualClock(nowMs: Int64((testClock.timeIntervalSince1970 * 1000).rounded()))
             manualClock = manual

@@ -67,6 +67,8 @@ extension WireCoding {
         json.string(item.client)
         json.raw(#","session_type":"#)
         json.string(item.sessionType)
+        json.raw(#","scope":"#)
+        json.string(item.scope ?? item.sessionType)
         json.raw(#","lot":"#)
         if let lot = item.lot { json.int(lot) } else { json.null() }
         json.raw(#","booking":"#)

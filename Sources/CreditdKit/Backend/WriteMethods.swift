@@ -30,6 +30,8 @@ enum WriteMethods {
         case .bookingWaive: return wrap(Ledger.bookingWaive(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .bookingSettle: return wrap(Ledger.bookingSettle(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .bookingNoShow: return wrap(Ledger.bookingNoShow(try WireCoding.decode(IdActionParams.self, p), by: actor))
+        case .bookingReinstate:
+            return wrap(Ledger.bookingReinstate(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .packageCreate:
             return wrap(Ledger.packageCreate(try WireCoding.decode(PackageCreateParams.self, p), by: actor))
         case .packageArchive: return wrap(Ledger.packageArchive(try WireCoding.decode(IdActionParams.self, p), by: actor))

@@ -89,6 +89,7 @@ enum ConfigLoader {
                 reader.fail("time_zone", section: "studio", "unknown time zone \"\(zone)\" (use an IANA name such as Europe/Berlin)")
             } else {
                 config.studio.timeZone = zone
+                config.studio.namesTimeZone = true
             }
         }
         if let currency = reader.string(table, "currency", section: "studio") {

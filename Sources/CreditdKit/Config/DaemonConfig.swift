@@ -7,6 +7,10 @@ struct StudioSettings: Sendable, Equatable {
     var timeZone: String
     /// ISO 4217 currency of package prices.
     var currency: String
+    /// Whether the config file names `time_zone`. Only a named zone is held against an existing
+    /// ledger's (a mismatch stops the start); the system's zone, used when none is named, only
+    /// seeds a new database, so moving the server to another zone never stops the daemon.
+    var namesTimeZone = false
 }
 
 /// The daemon's whole configuration, as read from TOML or the embedded default.

@@ -90,7 +90,7 @@ enum Allocations {
                 precondition(tx.db.changesCount == 1, "booking \(booking.id) holds debt without a debt row")
                 try tx.append(.returned, client: client, scope: booking.sessionType, amount: allocation.credits,
                               credits: allocation.credits, booking: booking.id, note: note,
-                              rule: rule.adding(["debt": "cancelled"]))
+                              rule: rule.adding(["debt": "cancelled"]), sessionType: booking.sessionType)
                 continue
             }
             guard let lot = try LotRecord.fetch(tx, id: lotId) else {
@@ -98,16 +98,18 @@ enum Allocations {
             }
             precondition(lot.remaining + allocation.credits <= lot.quantity, "return overfills lot \(lotId)")
             try tx.append(.returned, client: client, scope: lot.scope, amount: allocation.credits,
-                          credits: allocation.credits, lot: lot, booking: booking.id, note: note, rule: rule)
+                          credits: allocation.credits, lot: lot, booking: booking.id, note: note, rule: rule,
+                          sessionType: booking.sessionType)
             if lot.refunded {
                 try tx.append(.refunded, client: client, scope: lot.scope, amount: -allocation.credits,
                               credits: allocation.credits, lot: lot, booking: booking.id,
-                              rule: ["reason": "returned into a refunded lot"])
+                              rule: ["reason": "returned into a refunded lot"], sessionType: booking.sessionType)
             } else if !lot.isLive(atMs: tx.nowMs) {
                 try tx.append(.expired, client: client, scope: lot.scope, amount: -allocation.credits,
                               credits: allocation.credits, lot: lot, booking: booking.id,
                               rule: ["reason": "returned into an expired lot",
-                                     "expires_at": lot.expiresAtMs.map { Timestamp(ms: $0).description } ?? ""])
+                                     "expires_at": lot.expiresAtMs.map { Timestamp(ms: $0).description } ?? ""],
+                              sessionType: booking.sessionType)
             } else {
                 try LotRecord.setRemaining(tx, id: lot.id, lot.remaining + allocation.credits)
             }

@@ -81,13 +81,13 @@ enum Bookings {
             let take = min(lot.remaining, left)
             try LotRecord.setRemaining(tx, id: lot.id, lot.remaining - take)
             try tx.append(.used, client: client, scope: lot.scope, amount: -take, credits: take, lot: lot,
-                          booking: booking)
+                          booking: booking, sessionType: type.id)
             allocations.append(Allocation(lot: lot.id, credits: take))
             left -= take
         }
         if left > 0 {
             let used = try tx.append(.used, client: client, scope: type.id, amount: -left, credits: left,
-                                     booking: booking, rule: ["debt": String(left)])
+                                     booking: booking, rule: ["debt": String(left)], sessionType: type.id)
             try Allocations.insertDebt(tx, client: client, usedEvent: used, booking: booking, scope: type.id,
                                        credits: left)
             allocations.append(Allocation(lot: nil, credits: left))
@@ -132,15 +132,26 @@ enum Bookings {
         return try get(tx, id: p.id)
     }
 
+    /// Gives a pending late cancellation's credits back. The note given at cancellation is kept: on
+    /// the `returned` events (as their note when the waiver gives none, and as `cancel_note` in their rule).
     static func waive(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
         try Validate.note(p.note)
         let (booking, held) = try read(tx, id: p.id)
         guard booking.status == .cancelPending else {
             throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a pending late cancellation can be waived")
         }
-        try Allocations.giveBack(tx, held: held, booking: booking, note: p.note, rule: ["decision": "waived"])
+        var rule: Rule = ["decision": "waived", "cancelled_at": booking.cancelledAt?.description ?? ""]
+        let cancelNote = try pendingNote(tx, id: booking.id)
+        if let cancelNote { rule["cancel_note"] = cancelNote }
+        let note = (p.note?.isEmpty ?? true) ? cancelNote : p.note
+        try Allocations.giveBack(tx, held: held, booking: booking, note: note, rule: rule)
         try setStatus(tx, p.id, .cancelledWaived, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
         return try get(tx, id: p.id)
+    }
+
+    /// The note given when a pending late cancellation was made (nil when none).
+    static func pendingNote(_ tx: Tx, id: String) throws -> String? {
+        try String.fetchOne(tx.db, sql: "SELECT cancel_note FROM booking WHERE id = ?", arguments: [id])
     }
 
     static func settle(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
@@ -156,26 +167,17 @@ enum Bookings {
     /// Forfeits a pending late cancellation: `voided` (amount 0, credits = cost).
     static func settleNow(_ tx: Tx, booking: Booking, atMs: Int64, note: String?, by: String) throws {
         precondition(booking.status == .cancelPending)
-        let pendingNote = try String.fetchOne(tx.db, sql: "SELECT cancel_note FROM booking WHERE id = ?",
-                                              arguments: [booking.id])
+        let pendingNote = try pendingNote(tx, id: booking.id)
         let note = (note?.isEmpty ?? true) ? pendingNote : note
         if booking.creditCost > 0 {
             try tx.append(.voided, client: booking.client, scope: booking.sessionType, amount: 0,
                           credits: booking.creditCost, booking: booking.id, atMs: atMs, note: note,
                           rule: ["decision": "late", "settled_by": by,
                                  "cancelled_at": booking.cancelledAt?.description ?? "",
-                                 "starts_at": booking.startsAt.description])
+                                 "starts_at": booking.startsAt.description],
+                          sessionType: booking.sessionType)
         }
         try setStatus(tx, booking.id, .cancelledLate, cancelledAtMs: booking.cancelledAt?.ms, settleAtMs: nil)
-    }
-
-    static func noShow(_ tx: Tx, _ p: IdActionParams) throws -> Booking {
-        let booking = try get(tx, id: p.id)
-        guard booking.status == .booked || booking.status == .completed else {
-            throw LedgerError.invalidState("booking \(p.id) is \(booking.status.rawValue): only a booked or completed session can be a no-show")
-        }
-        try setStatus(tx, p.id, .noShow, cancelledAtMs: nil, settleAtMs: nil)
-        return try get(tx, id: p.id)
     }
 
     private static let setStatusSQL = HotSQL("""

@@ -110,10 +110,12 @@ enum Credits {
         for debt in debts where lot.remaining > 0 {
             let debtId: Int64 = debt[0]
             let booking: String = debt[1]
+            let bookedType: String = debt[2]
             let owed: Int64 = debt[3]
             let take = min(owed, lot.remaining)
             events.append(try tx.append(.used, client: lot.clientId, scope: lot.scope, amount: 0, credits: take,
-                                        lot: lot, booking: booking, rule: ["repays_debt": booking]))
+                                        lot: lot, booking: booking, rule: ["repays_debt": booking],
+                                        sessionType: bookedType))
             if take == owed {
                 try tx.db.execute(sql: "DELETE FROM debt WHERE client_id = ? AND id = ?",
                                   arguments: [lot.clientId, debtId])

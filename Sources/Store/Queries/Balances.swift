@@ -89,31 +89,56 @@ enum Balances {
         }
     }
 
-    /// The balance at a past instant is the sum of the amounts of events that took effect by then.
+    /// The balance at a past instant, as `balance.get` answered then: each lot's remaining then is
+    /// the net credits of its events that had taken effect (summed as `verify` sums them); the lots
+    /// live then count, less the debt open then, per scope, with the first expiry of each scope.
+    /// (A lot's `frozen` flag and a type's `archived` flag are today's: neither is kept in history.)
     private static func asOfPast(_ c: ReadConnection, client: String, atMs: Int64) throws -> Balance {
-        var credits: [String: Int64] = [:]
-        try c.statement("SELECT scope, SUM(amount) FROM event WHERE client_id = ? AND at_ms <= ? GROUP BY scope")
-            .bind({ $0(client); $0(atMs) }).forEachRow { row in credits[row.string(0)] = row.int64(1) }
-        // Debt then: credits used without a lot, less debt cancelled by early returns, less debt repaid
-        // (repayments are `used` events of amount 0 on the repaying lot).
+        var remaining: [Int64: Int64] = [:]
+        try c.statement("""
+            SELECT lot_id, CASE kind WHEN 'issued' THEN credits WHEN 'returned' THEN credits
+                    WHEN 'voided' THEN 0 ELSE -credits END, to_lot_id, credits
+            FROM event WHERE client_id = ?1 AND at_ms <= ?2 AND (lot_id IS NOT NULL OR to_lot_id IS NOT NULL)
+            """).bind({ $0(client); $0(atMs) }).forEachRow { row in
+            if let lot = row.int64OrNil(0) { remaining[lot, default: 0] += row.int64(1) }
+            if let lot = row.int64OrNil(2) { remaining[lot, default: 0] += row.int64(3) }
+        }
+        var scopes: [String: ScopeSum] = [:]
+        try c.statement("""
+            SELECT id, scope, frozen, expires_at_ms FROM lot
+            WHERE client_id = ?1 AND effective_at_ms <= ?2 AND (frozen = 1 OR expires_at_ms IS NULL OR expires_at_ms > ?2)
+            """).bind({ $0(client); $0(atMs) }).forEachRow { row in
+            guard let credits = remaining[row.int64(0)], credits > 0 else { return }
+            var sum = scopes[row.string(1)] ?? ScopeSum()
+            sum.credits = try add(sum.credits, credits)
+            if !row.bool(2), let expiresMs = row.int64OrNil(3) { try sum.expiring(credits, atMs: expiresMs) }
+            scopes[row.string(1)] = sum
+        }
+        // Debt open then, per booked type: credits used without a lot, less debt cancelled by early
+        // returns, less debt repaid (a repayment is a `used` event of amount 0 on the repaying lot).
         var debt: Int64 = 0
         try c.statement("""
-            SELECT COALESCE(SUM(CASE
-                WHEN kind = 'used' AND lot_id IS NULL THEN credits
-                WHEN kind = 'returned' AND lot_id IS NULL THEN -credits
-                WHEN kind = 'used' AND amount = 0 THEN -credits
-                ELSE 0 END), 0)
-            FROM event WHERE client_id = ? AND at_ms <= ?
-            """).bind({ $0(client); $0(atMs) }).forEachRow { row in debt = row.int64(0) }
-        var scopes: [ScopeBalance] = []
-        for scope in credits.keys.sorted() where credits[scope] != 0 {
-            var archived = false
-            if scope != "any" {
-                try c.statement("SELECT archived FROM session_type WHERE id = ?").bind({ $0(scope) })
-                    .forEachRow { row in archived = row.bool(0) }
-            }
-            scopes.append(ScopeBalance(sessionType: scope, archived: archived, credits: credits[scope] ?? 0))
+            SELECT COALESCE(session_type, scope), SUM(CASE WHEN kind = 'returned' THEN -credits
+                    WHEN lot_id IS NULL THEN credits ELSE -credits END)
+            FROM event WHERE client_id = ?1 AND at_ms <= ?2 AND booking_id IS NOT NULL
+              AND ((kind = 'used' AND (lot_id IS NULL OR amount = 0)) OR (kind = 'returned' AND lot_id IS NULL))
+            GROUP BY 1
+            """).bind({ $0(client); $0(atMs) }).forEachRow { row in
+            let owed = row.int64(1)
+            guard owed != 0 else { return }
+            scopes[row.string(0), default: ScopeSum()].credits -= owed
+            debt = try add(debt, owed)
         }
-        return Balance(client: client, total: credits.values.reduce(0, +), debt: debt, bySessionType: scopes)
+        let archived = scopes.isEmpty ? [] : try c.archivedSessionTypes()
+        var result: [ScopeBalance] = []
+        var total: Int64 = 0
+        for scope in scopes.keys.sorted() {
+            let sum = scopes[scope]!
+            total += sum.credits
+            guard sum.credits != 0 || sum.nextExpiry != nil else { continue }
+            result.append(ScopeBalance(sessionType: scope, archived: scope != "any" && archived.contains(scope),
+                                       credits: sum.credits, nextExpiry: sum.nextExpiry))
+        }
+        return Balance(client: client, total: total, debt: debt, bySessionType: result)
     }
 }

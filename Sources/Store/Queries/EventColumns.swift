@@ -7,10 +7,11 @@ extension EventRecord {
     static func item(columns row: Columns) -> HistoryItem {
         HistoryItem(
             id: row.int64(0), at: Timestamp(ms: row.int64(2)), recordedAt: Timestamp(ms: row.int64(3)),
-            event: EventKind(rawValue: row.string(1)) ?? .issued, client: row.string(4), sessionType: row.string(5),
+            event: EventKind(rawValue: row.string(1)) ?? .issued, client: row.string(4),
+            sessionType: row.stringOrNil(18) ?? row.string(5),
             lot: row.int64OrNil(6), booking: row.stringOrNil(8), amount: row.int64(12), credits: row.int64(13),
             actor: row.string(14), staff: row.stringOrNil(15), note: row.stringOrNil(16),
-            rule: row.stringOrNil(17).flatMap(RuleText.decode))
+            rule: row.stringOrNil(17).flatMap(RuleText.decode), scope: row.string(5))
     }
 }
 

@@ -34,7 +34,8 @@ enum History {
             return id
         }
         var sql = "SELECT \(EventRecord.columns) FROM event WHERE client_id = ?"
-        if p.sessionType != nil { sql += " AND scope = ?" }
+        // The booked type on a booking's events (a class paid with `any` credits is still yoga).
+        if p.sessionType != nil { sql += " AND COALESCE(session_type, scope) = ?" }
         if !kinds.isEmpty { sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))" }
         if p.from != nil { sql += " AND at_ms >= ?" }
         if p.to != nil { sql += " AND at_ms < ?" }
@@ -62,10 +63,14 @@ enum History {
                                          arguments: [p.event]) else {
             throw LedgerError.notFound("event \(p.event) not found")
         }
-        let event = EventRecord(row: row)
-        let note = (p.note?.isEmpty ?? true) ? nil : p.note
+        return try editNote(tx, EventRecord(row: row), note: p.note)
+    }
+
+    /// Sets or clears `event`'s note, keeping the original as the first version of its history.
+    static func editNote(_ tx: Tx, _ event: EventRecord, note newNote: String?) throws -> HistoryItem {
+        let note = (newNote?.isEmpty ?? true) ? nil : newNote
         let edits = try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM note_edit WHERE event_id = ?",
-                                     arguments: [p.event]) ?? 0
+                                     arguments: [event.id]) ?? 0
         if edits == 0 {
             // Keep the original note as the first version of the history.
             try tx.db.execute(sql: "INSERT INTO note_edit (event_id, note, actor, staff, at_ms) VALUES (?, ?, ?, ?, ?)",
@@ -79,13 +84,18 @@ enum History {
         return item
     }
 
+    /// Every version of an event's note, oldest first. The first is always the note the event was
+    /// written with (by its actor, at its `recorded_at`), even when it was never edited: `note_edit`
+    /// gets rows only at the first edit, so an unedited event's one version is read from the event.
     static func noteHistory(_ db: Database, _ p: NoteHistoryParams) throws -> Page<NoteEdit> {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM event WHERE id = ?", arguments: [p.event]) == true else {
+        guard let event = try Row.fetchOne(db, sql: "SELECT id, note, actor, staff, recorded_at_ms FROM event WHERE id = ?",
+                                           arguments: [p.event]) else {
             throw LedgerError.notFound("event \(p.event) not found")
         }
-        let rows = try Row.fetchAll(db, sql: """
+        var rows = try Row.fetchAll(db, sql: """
             SELECT event_id, note, actor, staff, at_ms FROM note_edit WHERE event_id = ? ORDER BY id
             """, arguments: [p.event])
+        if rows.isEmpty { rows = [event] }
         return Page(items: rows.map { NoteEdit(event: $0[0], note: $0[1], actor: $0[2], staff: $0[3], at: Timestamp(ms: $0[4])) },
                     nextCursor: nil)
     }

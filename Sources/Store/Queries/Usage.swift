@@ -41,7 +41,9 @@ enum Usage {
               COALESCE(SUM(CASE WHEN e.kind = 'rolled_over' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'expired' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'refunded' THEN e.credits END), 0),
-              COALESCE(SUM(CASE WHEN e.kind = 'voided' THEN e.credits END), 0),
+              -- A late cancellation reinstated later (booking.reinstate) gave its credits back.
+              COALESCE(SUM(CASE WHEN e.kind = 'voided' AND NOT EXISTS (SELECT 1 FROM booking b
+                  WHERE b.id = e.booking_id AND b.status != 'cancelled_late') THEN e.credits END), 0),
               COALESCE(SUM(e.amount), 0)
             FROM event e LEFT JOIN lot l ON l.id = e.lot_id WHERE e.client_id = ?
             """, arguments: [client])!

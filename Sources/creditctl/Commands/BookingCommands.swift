@@ -64,7 +64,7 @@ struct CancelCommand: ParsableCommand {
     }
 }
 
-/// A state change on one booking: waive, settle, no-show.
+/// A state change on one booking: waive, settle, no-show, reinstate.
 protocol BookingAction: ParsableCommand {
     static var method: CreditProtocol.Method { get }
     var booking: String { get }
@@ -106,8 +106,21 @@ struct SettleCommand: BookingAction {
 /// `no-show BOOKING`.
 struct NoShowCommand: BookingAction {
     static let configuration = CommandConfiguration(
-        commandName: "no-show", abstract: "Mark a booking as a no-show; credits do not change (booking.no_show).")
+        commandName: "no-show",
+        abstract: "Mark a started booking as a no-show; credits do not change (booking.no_show).")
     static let method = CreditProtocol.Method.bookingNoShow
+    @Argument(help: "The booking.") var booking: String
+    @Option(help: "A note, kept on the booking's first used event.") var note: String?
+    @OptionGroup var connection: Connection
+    @OptionGroup var mutation: Mutation
+}
+
+/// `reinstate BOOKING`.
+struct ReinstateCommand: BookingAction {
+    static let configuration = CommandConfiguration(
+        commandName: "reinstate",
+        abstract: "Undo a no-show, or give back the credits of a settled late cancellation (booking.reinstate).")
+    static let method = CreditProtocol.Method.bookingReinstate
     @Argument(help: "The booking.") var booking: String
     @Option(help: "A note on the event.") var note: String?
     @OptionGroup var connection: Connection

@@ -92,10 +92,10 @@ func keys(_ object: Any?) -> Set<String> { Set((object as? [String: Any])?.keys.
 /// A JSON array of objects.
 func objects(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
 
-/// The event history item keys of SPEC §5, all always present.
+/// The event history item keys of SPEC §5 (and §7's `scope`), all always present.
 let historyItemKeys: Set<String> = [
-    "id", "at", "recorded_at", "event", "client", "session_type", "lot", "booking", "amount", "credits", "actor",
-    "staff", "note", "rule",
+    "id", "at", "recorded_at", "event", "client", "session_type", "scope", "lot", "booking", "amount", "credits",
+    "actor", "staff", "note", "rule",
 ]
 
 /// Runs a command to completion; returns its exit status and combined output.
