@@ -28,7 +28,8 @@ enum StrictJSON {
                 try reader.value(depth: 0)
                 reader.skipSpace()
                 guard reader.i == buffer.count else { throw reader.syntax("text after the JSON value") }
-                return nil
+                // A duplicate counts only in a text that is JSON all through.
+                return reader.firstDuplicate.map { .duplicateKey($0) }
             } catch {
                 return error
             }
@@ -38,6 +39,7 @@ enum StrictJSON {
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
+        var firstDuplicate: String?
 
         func syntax(_ message: String) -> Failure { .syntax(message, at: i) }
 
@@ -71,8 +73,8 @@ enum StrictJSON {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw syntax("a member name is missing") }
                 let key = try string()
-                guard keys.insert(key).inserted else {
-                    throw .duplicateKey(String(decoding: key, as: UTF8.self))
+                if !keys.insert(key).inserted, firstDuplicate == nil {
+                    firstDuplicate = String(decoding: key, as: UTF8.self)
                 }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw syntax("':' is missing") }
