@@ -21,7 +21,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let text = try container.decode(String.self)
         guard let value = Timestamp(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not an RFC 3339 instant: \(text.prefix(40))")
+                in: container, debugDescription: "not an RFC 3339 instant in years 0001-9999 (at most "
+                    + "\(Limits.instantFractionDigitsMax) fraction digits): \(text.prefix(48))")
         }
         self = value
     }
