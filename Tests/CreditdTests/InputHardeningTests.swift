@@ -148,6 +148,18 @@ import Testing
         #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 10)
     }
 
+    @Test func testClockStaysWithinTheInstantRange() throws {
+        // Given a test clock near the end of year 9999
+        let (daemon, rpc) = try studio()
+        try rpc.ok("clock.set", ["now": "9999-12-31T00:00:00Z"])
+        // When it is advanced past 9999-12-31T23:59:59.999Z
+        let error = try rpc.fails("clock.advance", ["seconds": 86_400])
+        // Then it is invalid_params and the clock did not move
+        #expect(error.reason == "invalid_params")
+        #expect(try rpc.ok("clock.advance", ["seconds": 0])["now"] as? String == "9999-12-31T00:00:00Z")
+        #expect(daemon.process.isRunning)
+    }
+
     @Test func packageExpiryBeyond9999IsRefusedNotACrash() throws {
         // Given a studio whose clock is in 9999 and a package valid 3660 days
         let (daemon, rpc) = try studio()
