@@ -85,7 +85,10 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Store", "Scheduling", "CreditProtocol"]),
         // End-to-end tests of the built `creditd` binary over its Unix socket; depending on
         // the executable makes `swift build --build-tests` build it too.
-        .testTarget(name: "CreditdTests", dependencies: ["creditd", "CreditdKit", "CreditProtocol"], exclude: ["client.py"]),
+        .testTarget(name: "CreditdTests", dependencies: [
+            "creditd", "CreditdKit", "CreditProtocol",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ], exclude: ["client.py", "json_reference.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,9 @@ public enum Limits {
     /// CPU per durable write from ~30 to ~25 µs against 256 (docs/BENCHMARKS.md, issue 4); at
     /// ~20 µs of writer time per call a full group holds the writer ~10 ms (readers never wait).
     public static let groupCommitMax = 1024
+    /// Most fraction-of-second digits an RFC 3339 instant may carry. Instants are kept to the
+    /// millisecond: digits after the third are truncated (rounded toward the past).
+    public static let instantFractionDigitsMax = 18
     /// Longest identifier (client, session type, booking, package, plan, membership, purchase).
     public static let idCharactersMax = 64
     /// Longest display name.

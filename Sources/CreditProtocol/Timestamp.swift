@@ -8,6 +8,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(ms: Int64) { self.ms = ms }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`; `t`, `z` and a space for `T` are accepted.
+    /// Nil outside years 0001-9999 (see `parse`).
     public init?(_ text: String) {
         guard let ms = Timestamp.parse(Array(text.utf8)) else { return nil }
         self.ms = ms
@@ -20,7 +21,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let text = try container.decode(String.self)
         guard let value = Timestamp(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not an RFC 3339 instant: \(text.prefix(40))")
+                in: container, debugDescription: "not an RFC 3339 instant in years 0001-9999 (at most "
+                    + "\(Limits.instantFractionDigitsMax) fraction digits): \(text.prefix(48))")
         }
         self = value
     }
@@ -79,9 +81,25 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return text + "Z"
     }
 
+    /// The earliest instant the protocol carries: 0001-01-01T00:00:00Z (SPEC §7).
+    public static let earliest = Timestamp(ms: daysFromCivil(1, 1, 1) * 86_400_000)
+    /// The latest instant the protocol carries: 9999-12-31T23:59:59.999Z.
+    public static let latest = Timestamp(ms: daysFromCivil(10_000, 1, 1) * 86_400_000 - 1)
+
+    /// Whether the instant lies within `earliest...latest`, the range every instant on the wire and
+    /// every instant the ledger derives (an expiry, a booking's end) must keep to.
+    public var isInRange: Bool { ms >= Timestamp.earliest.ms && ms <= Timestamp.latest.ms }
+
+    /// Longest text `parse` reads: `YYYY-MM-DDTHH:MM:SS` (19), `.` and the fraction, `±HH:MM` (6).
+    static let textBytesMax = 19 + 1 + Limits.instantFractionDigitsMax + 6
+
+    /// RFC 3339 `date-time` in years 0001-9999 (after applying the offset too). Any number of
+    /// fraction digits up to `Limits.instantFractionDigitsMax`; digits after the third are
+    /// truncated (the instant is kept to the millisecond, rounded toward the past).
     static func parse(_ b: [UInt8]) -> Int64? {
-        guard b.count >= 20, b.count <= 40 else { return nil }
+        guard b.count >= 20, b.count <= textBytesMax else { return nil }
         func num(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= b.count else { return nil }
             var value: Int64 = 0
             for i in from..<(from + count) {
                 let d = b[i] &- 48
@@ -94,22 +112,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
               b[10] == 84 || b[10] == 116 || b[10] == 32,
               let hour = num(11, 2), b[13] == 58, let minute = num(14, 2), b[16] == 58, let second = num(17, 2)
         else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
               hour < 24, minute < 60, second < 60 else { return nil }
         var i = 19
-        var fractionMs: Int64 = 0
-        if b[i] == 46 {
-            i += 1
-            var digits = 0
-            while i < b.count, b[i] &- 48 < 10 {
-                if digits < 3 { fractionMs = fractionMs * 10 + Int64(b[i] - 48) }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { fractionMs *= 10 }
-        }
-        guard i < b.count else { return nil }
+        guard let fractionMs = parseFraction(b, &i), i < b.count else { return nil }
         var offsetSeconds: Int64 = 0
         if b[i] == 90 || b[i] == 122 {
             guard i + 1 == b.count else { return nil }
@@ -122,7 +128,28 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
         let days = daysFromCivil(year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1000 + fractionMs
+        let ms = seconds * 1000 + fractionMs
+        guard ms >= earliest.ms, ms <= latest.ms else { return nil }
+        return ms
+    }
+
+    /// The milliseconds of an optional `.digits` fraction at `i` (0 when there is none), moving `i`
+    /// past it; nil for a `.` without digits or more than `Limits.instantFractionDigitsMax` digits.
+    private static func parseFraction(_ b: [UInt8], _ i: inout Int) -> Int64? {
+        guard i < b.count, b[i] == 46 else { return 0 }
+        i += 1
+        var digits = 0
+        var fractionMs: Int64 = 0
+        while i < b.count, b[i] &- 48 < 10 {
+            if digits < 3 { fractionMs = fractionMs * 10 + Int64(b[i] - 48) }
+            digits += 1
+            i += 1
+        }
+        guard digits > 0, digits <= Limits.instantFractionDigitsMax else { return nil }
+        // One or two digits are tenths and hundredths: scale them up to milliseconds.
+        var scale = digits
+        while scale < 3 { fractionMs *= 10; scale += 1 }
+        return fractionMs
     }
 }
 

@@ -15,19 +15,34 @@ enum Validate {
         }
     }
 
-    static func text(_ value: String, _ field: String, max: Int, allowEmpty: Bool = false) throws(LedgerError) {
+    /// Every text limit counts Unicode code points (`unicodeScalars`), as SQLite's `length()` in
+    /// the schema's CHECKs does, so a text this accepts never fails a CHECK. `multiline` lets a
+    /// note keep line feeds and tabs; no other control character is accepted (see `TextPolicy`).
+    static func text(_ value: String, _ field: String, max: Int, allowEmpty: Bool = false,
+                     multiline: Bool = false) throws(LedgerError) {
         guard allowEmpty || !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .invalidParams("\(field) must not be empty")
         }
-        guard value.count <= max else { throw .limitExceeded("\(field) is longer than \(max) characters") }
-        guard !value.unicodeScalars.contains(where: { $0.value < 32 && $0 != "\n" && $0 != "\t" }) else {
-            throw .invalidParams("\(field) contains control characters")
+        guard value.unicodeScalars.count <= max else {
+            throw .limitExceeded("\(field) is longer than \(max) characters (Unicode code points)")
+        }
+        if let bad = TextPolicy.firstRefused(in: value, multiline: multiline) {
+            throw .invalidParams("\(field) contains a control character (\(TextPolicy.name(bad)))")
         }
     }
 
     static func note(_ value: String?) throws(LedgerError) {
         guard let value else { return }
-        try text(value, "note", max: Limits.noteCharactersMax, allowEmpty: true)
+        try text(value, "note", max: Limits.noteCharactersMax, allowEmpty: true, multiline: true)
+    }
+
+    /// An instant the ledger computes from its input (an expiry, a booking's end) must stay within
+    /// the instants the protocol can carry, or every later read of it would fail.
+    static func derivedInstant(_ ms: Int64, _ input: String, means: String) throws(LedgerError) {
+        guard Timestamp(ms: ms).isInRange else {
+            throw .invalidParams("\(input) leaves the supported range (\(means)): instants run from "
+                + "\(Timestamp.earliest) to \(Timestamp.latest)")
+        }
     }
 
     static func staff(_ value: String?) throws(LedgerError) {
@@ -72,8 +87,6 @@ enum Validate {
     static func idempotencyKey(_ value: String?) throws(LedgerError) {
         guard let value else { return }
         guard !value.isEmpty else { throw .invalidParams("idempotency_key must not be empty") }
-        guard value.count <= Limits.idempotencyKeyCharactersMax else {
-            throw .limitExceeded("idempotency_key is longer than \(Limits.idempotencyKeyCharactersMax) characters")
-        }
+        try text(value, "idempotency_key", max: Limits.idempotencyKeyCharactersMax, allowEmpty: true)
     }
 }

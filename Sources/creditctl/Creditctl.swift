@@ -55,7 +55,7 @@ struct Creditctl: ParsableCommand {
             try command.run()
             code = ExitStatus.ok.rawValue
         } catch let error as CtlError {
-            Console.error("creditctl: " + error.message)
+            Console.error("creditctl: " + Printable.escape(error.message, singleLine: false))
             code = error.status.rawValue
         } catch {
             code = report(error)

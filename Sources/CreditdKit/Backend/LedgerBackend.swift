@@ -169,6 +169,10 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             guard seconds >= 0, seconds <= 100 * 366 * 86_400 else {
                 throw WireError(.invalidParams, "seconds must be between 0 and 100 years")
             }
+            // The clock stays within the instants the protocol carries, like every other instant.
+            guard Timestamp(ms: manualClock.nowMs() + seconds * 1000).isInRange else {
+                throw WireError(.invalidParams, "seconds would move the clock past \(Timestamp.latest)")
+            }
             manualClock.advance(seconds: seconds)
         }
         timer.runDueNow()

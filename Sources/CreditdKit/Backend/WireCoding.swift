@@ -37,7 +37,7 @@ enum WireCoding {
         do {
             return try JSONDecoder().decode(P.self, from: data)
         } catch let error as DecodingError {
-            throw WireError(.invalidParams, describe(error))
+            throw WireError(.invalidParams, ParamsErrors.describe(error, params: data))
         } catch {
             throw WireError(.invalidParams, "params do not decode: \(error)")
         }
@@ -102,28 +102,6 @@ enum WireCoding {
         }
         json.raw("}")
         return json.data
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map(\.stringValue).joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, _): return "missing param \(key.stringValue)"
-        case .typeMismatch(let type, let context): return "param \(path(context)) must be \(typeName(type))"
-        case .valueNotFound(let type, let context): return "param \(path(context)) must be \(typeName(type)), not null"
-        case .dataCorrupted(let context): return "param \(path(context)): \(context.debugDescription)"
-        @unknown default: return "params do not decode"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is Int64.Type, is Int.Type: return "an integer"
-        case is Bool.Type: return "true or false"
-        default: return "\(type)".lowercased()
-        }
     }
 }
 

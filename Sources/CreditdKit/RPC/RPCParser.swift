@@ -72,6 +72,17 @@ enum RPCParser {
             return .failure(.requestLimit(
                 "batch of \(count) calls exceeds \(Limits.rpcBatchMax)", limit: Limits.rpcBatchMax))
         }
+        // Foundation's decoder is laxer than RFC 8259 (trailing commas): check the text first.
+        switch StrictJSON.check(line) {
+        case nil: break
+        case .syntax(let message, let at)?:
+            return .failure(.parseError("request is not valid JSON: \(message) at byte \(at)"))
+        case .duplicateKey(let key)?:
+            return .failure(.invalidRequest("duplicate member name \"\(key.prefix(64))\" in one object"))
+        case .numberOutOfRange(let number)?:
+            return .failure(RPCError(code: -32600, reason: .limitExceeded,
+                                     "number \(number.prefix(64)) is beyond the range of a 64-bit double"))
+        }
         let value: JSONValue
         do {
             value = try JSONValue.decode(line)

@@ -8,12 +8,17 @@ enum Bookings {
         try Validate.id(p.client, "client")
         try Validate.id(p.sessionType, "session_type")
         let endsAtMs = p.endsAt?.ms ?? p.startsAt.ms + 3_600_000
+        try Validate.derivedInstant(endsAtMs, "starts_at \(p.startsAt)", means: "a booking without ends_at lasts one hour")
         guard endsAtMs > p.startsAt.ms else { throw LedgerError.invalidParams("ends_at must be after starts_at") }
         guard endsAtMs - p.startsAt.ms <= Limits.bookingDurationSecondsMax * 1000 else {
             throw LedgerError.limitExceeded("a booking lasts at most \(Limits.bookingDurationSecondsMax) seconds")
         }
         if let cost = p.creditCost { try Validate.range(cost, "credit_cost", 0...Limits.creditCostMax) }
         let type = try tx.sessionType(p.sessionType)
+        // A free booking of a type that requires credit would bypass the ledger; waive is the way.
+        if p.creditCost == 0, type.requiresCredit {
+            throw LedgerError.invalidParams("credit_cost must be at least 1: session type \(type.id) requires credit")
+        }
         guard !type.archived else {
             throw LedgerError.sessionTypeArchived("session type \(type.id) is archived: it is not bookable")
         }

@@ -65,6 +65,7 @@ enum Credits {
                 throw LedgerError.invalidParams("expires_on must be a real date YYYY-MM-DD")
             }
             let atMs = try tx.calendar().endOfDayMs(date)
+            try Validate.derivedInstant(atMs, "expires_on \(text)", means: "credits expire at the next local midnight")
             guard atMs > tx.nowMs else { throw LedgerError.invalidParams("expires_on is in the past") }
             return atMs
         case (nil, let at?):

@@ -10,6 +10,11 @@ enum Sales {
         try Validate.credits(p.credits)
         let bonus = p.bonusCredits ?? 0
         try Validate.range(bonus, "bonus_credits", 0...Limits.creditsPerOperationMax)
+        // A purchase makes one lot of credits + bonus_credits: it must fit the per-lot maximum too.
+        guard p.credits + bonus <= Limits.creditsPerOperationMax else {
+            throw LedgerError.limitExceeded(
+                "credits + bonus_credits is above \(Limits.creditsPerOperationMax), the most credits in one lot")
+        }
         try Validate.range(p.priceMinor, "price_minor", 0...Limits.priceMinorMax)
         let currency = try p.currency ?? Setup.studio(tx.db).currency
         try Validate.currency(currency)
@@ -70,7 +75,13 @@ enum Sales {
         var expiresAtMs: Int64?
         if let days = package.expiryDays {
             let calendar = try tx.calendar()
-            expiresAtMs = calendar.endOfDayMs(calendar.adding(days: days, to: calendar.localDate(atMs: tx.nowMs)))
+            let today = calendar.localDate(atMs: tx.nowMs)
+            guard let lastDay = today.advanced(byDays: days) else {
+                throw LedgerError.invalidParams("the package's expiry (\(days) days from \(today)) is after 9999-12-31")
+            }
+            let atMs = calendar.endOfDayMs(lastDay)
+            try Validate.derivedInstant(atMs, "the package's expiry", means: "credits expire at the next local midnight")
+            expiresAtMs = atMs
         }
         try tx.db.execute(sql: """
             INSERT INTO purchase (id, client_id, package_id, payment_ref, price_minor, currency, purchased_at_ms)

@@ -45,7 +45,7 @@ enum RenderLedger {
         if let booking = e.booking { line += " booking \(booking)" }
         line += " by \(by(e.actor, e.staff))"
         if let note = e.note { line += " — \(note.replacingOccurrences(of: "\n", with: " "))" }
-        return line + "\n"
+        return Printable.escape(line) + "\n"
     }
 
     static func notes(_ edits: [NoteEdit], _ zone: Zone) -> String {

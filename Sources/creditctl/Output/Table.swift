@@ -31,7 +31,9 @@ public struct Table: Sendable {
     public func render() -> String {
         var widths = columns.map { $0.title.count }
         for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Table.width(cell)) }
+            for (index, cell) in row.enumerated() {
+                widths[index] = max(widths[index], Table.width(Printable.escape(cell)))
+            }
         }
         var out = line(columns.map(\.title), widths)
         for row in rows { out += line(row, widths) }
@@ -41,8 +43,9 @@ public struct Table: Sendable {
     private func line(_ cells: [String], _ widths: [Int]) -> String {
         var parts: [String] = []
         for (index, cell) in cells.enumerated() {
-            // Cells never span lines: a newline inside one (a note) would break the grid.
-            let text = cell.replacingOccurrences(of: "\n", with: "⏎")
+            // Cells never span lines (a newline in a note becomes ⏎) and never hold what a
+            // terminal would act on (escapes, bidi overrides): see Printable.
+            let text = Printable.escape(cell)
             let pad = String(repeating: " ", count: max(0, widths[index] - Table.width(text)))
             parts.append(columns[index].align == .right ? pad + text : text + pad)
         }
@@ -74,7 +77,7 @@ public struct Fields: Sendable {
     public func render() -> String {
         let width = pairs.map { $0.0.count }.max() ?? 0
         return pairs.map { label, value in
-            label + ":" + String(repeating: " ", count: width - label.count + 2) + value + "\n"
+            label + ":" + String(repeating: " ", count: width - label.count + 2) + Printable.escape(value) + "\n"
         }.joined()
     }
 }
