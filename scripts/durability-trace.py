@@ -135,6 +135,22 @@ class Trace:
 
 # ---------------------------------------------------------------- the check
 
+READ_KINDS = ("booking.get", "history.list", "events.event")
+
+
+def read_kind(message):
+    """"reply" for a booking.create result (request id `w:...`), a READ_KINDS name for a read
+    result (ids `get:...`, `history:...`) or a pushed event, None for anything else (errors too)."""
+    if message.get("method") == "events.event":
+        return "events.event"
+    if not isinstance(message.get("result"), dict):
+        return None
+    prefix = str(message.get("id", "")).partition(":")[0]
+    if prefix == "w":
+        return "reply" if str(message["result"].get("id", "")).startswith("dur-") else None
+    return {"get": "booking.get", "history": "history.list"}.get(prefix)
+
+
 def check(trace, acknowledged):
     """Returns (violations, counts). `acknowledged`: the booking ids whose create the clients saw succeed."""
     first_wal = {}
@@ -154,13 +170,13 @@ def check(trace, acknowledged):
             message = json.loads(line)
         except ValueError:
             continue
-        result = message.get("result") if isinstance(message, dict) else None
-        if not isinstance(result, dict) or not str(result.get("id", "")).startswith("dur-"):
+        if not isinstance(message, dict):
             continue
-        if str(message.get("id", "")).startswith("w:"):
-            replies.setdefault(result["id"], start)
-        else:
-            reads.append((result["id"], start))
+        kind = read_kind(message)
+        if kind == "reply":
+            replies.setdefault(message["result"]["id"], start)
+        elif kind:  # every booking a read result or an event names must be durable when it leaves
+            reads += [(kind, match.group().decode(), start) for match in BOOKING_ID.finditer(line)]
     violations = []
     for booking in sorted(acknowledged):
         if booking not in first_wal:
@@ -172,15 +188,17 @@ def check(trace, acknowledged):
         elif replies[booking] < durable_at[booking]:
             violations.append(f"{booking}: reply sent at {replies[booking]} us, "
                               f"{durable_at[booking] - replies[booking]} us before its fdatasync completed")
-    early_reads = 0
-    for booking, start in reads:
+    seen = {kind: 0 for kind in READ_KINDS}
+    before_reply = dict(seen)
+    for kind, booking, start in reads:
+        seen[kind] += 1
         if booking not in durable_at or start < durable_at[booking]:
-            violations.append(f"{booking}: a reader was sent it at {start} us, before it was durable"
+            violations.append(f"{booking}: {kind} sent it at {start} us, before it was durable"
                               f" ({durable_at.get(booking, 'never')})")
         elif booking in replies and start < replies[booking]:
-            early_reads += 1
+            before_reply[kind] += 1
     gaps = sorted(replies[b] - durable_at[b] for b in acknowledged if b in replies and b in durable_at)
-    counts = {"acknowledged": len(acknowledged), "reads": len(reads), "reads_before_reply": early_reads,
+    counts = {"acknowledged": len(acknowledged), "seen": seen, "seen_before_reply": before_reply,
               "syncs": len(trace.wal_syncs), "wal_writes": len(trace.wal_writes),
               "min_gap_us": gaps[0] if gaps else None, "median_gap_us": gaps[len(gaps) // 2] if gaps else None}
     return violations, counts
@@ -192,7 +210,7 @@ def _hex(data):
     return "".join(f"\\x{byte:02x}" for byte in data)
 
 
-def _synthetic(reply_at, read_at=None, sync=True):
+def _synthetic(reply_at, read_at=None, read_kind="booking.get", sync=True):
     """An strace -f -ttt -T -xx trace: WAL opened as fd 13, a client accepted as fd 18, one commit
     of booking dur-000001 written at 1.000100, synced 1.000200-1.010200, the reply at `reply_at`."""
     page = b"\x00" * 40 + b"\x0d\x00dur-000001yoga" + b"\x00" * 20
@@ -205,9 +223,13 @@ def _synthetic(reply_at, read_at=None, sync=True):
     half = len(reply) // 2  # the reply in two writes: its first byte decides
     lines += [f'5 {reply_at:.6f} writev(18, [{{iov_base="{_hex(reply[:half])}", iov_len={half}}}], 1) = {half} <0.000004>',
               f'5 {reply_at + 0.02:.6f} write(18, "{_hex(reply[half:])}", {len(reply) - half}) = {len(reply) - half} <0.000004>']
-    if read_at is not None:
-        found = json.dumps({"jsonrpc": "2.0", "id": "r:1", "result": {"id": "dur-000001"}}).encode() + b"\n"
-        lines.append(f'6 {read_at:.6f} write(18, "{_hex(found)}", {len(found)}) = {len(found)} <0.000004>')
+    if read_at is not None:  # a read on another connection: each kind the real run makes
+        lines.append('6 1.000020 accept4(9, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK) = 19 <0.000005>')
+        found = {"booking.get": {"id": "get:1", "result": {"id": "dur-000001"}},
+                 "history.list": {"id": "history:2", "result": {"items": [{"booking": "dur-000001"}]}},
+                 "events.event": {"method": "events.event", "params": {"booking": "dur-000001"}}}[read_kind]
+        line = json.dumps({"jsonrpc": "2.0", **found}).encode() + b"\n"
+        lines.append(f'6 {read_at:.6f} write(19, "{_hex(line)}", {len(line)}) = {len(line)} <0.000004>')
     return sorted(lines, key=lambda line: float(line.split()[1]))
 
 
@@ -217,7 +239,10 @@ def self_test():
              ("reader after the sync", _synthetic(1.010300, read_at=1.010250), True),
              ("reply before its sync", _synthetic(1.005000), False),
              ("reply while the sync runs", _synthetic(1.010199), False),
-             ("reader before the sync", _synthetic(1.010300, read_at=1.009000), False),
+             ("booking.get before the sync", _synthetic(1.010300, read_at=1.009000), False),
+             ("history.list before the sync", _synthetic(1.010300, 1.009000, "history.list"), False),
+             ("events.event before the sync", _synthetic(1.010300, 1.009000, "events.event"), False),
+             ("events.event after the sync", _synthetic(1.010300, 1.010201, "events.event"), True),
              ("write never synced", _synthetic(1.010300, sync=False), False),
              ("reply missing from the trace", [line for line in _synthetic(1.010300) if "(18," not in line], False)]
     failures = []
@@ -255,15 +280,18 @@ class Connection:
 
 
 def drive(path, writes, writers, window):
-    """booking.create from `writers` connections (`window` in flight each) while one connection polls
-    booking.get for the ids in flight. Returns (acknowledged ids, reads that found a booking)."""
+    """booking.create from `writers` connections (`window` in flight each), while one connection
+    polls booking.get for the ids in flight and history.list of the writers' clients, and another
+    is subscribed to every event. Returns the acknowledged booking ids."""
     setup = Connection(path)
     setup.call("session_type.create", {"id": "yoga", "name": "Yoga"})
     for w in range(writers):
         setup.call("client.create", {"id": f"c{w}", "name": f"Client {w}"})
         setup.call("credit.issue", {"client": f"c{w}", "session_type": "yoga", "credits": writes})
+    subscriber = Connection(path)
+    subscriber.call("events.subscribe", {})
     in_flight, acknowledged, lock, done = set(), set(), threading.Lock(), threading.Event()
-    errors, found = [], [0]
+    errors, events = [], [0]
 
     def writer(w):
         try:
@@ -293,20 +321,30 @@ def drive(path, writes, writers, window):
                 ids = sorted(in_flight)[:16]
             for booking in ids:
                 number += 1
-                conn.send(f"r:{number}", "booking.get", {"id": booking})
-            for _ in ids:
-                found[0] += "result" in conn.receive()
+                conn.send(f"get:{number}", "booking.get", {"id": booking})
+            number += 1
+            conn.send(f"history:{number}", "history.list", {"client": f"c{number % writers}", "limit": 4})
+            for _ in range(len(ids) + 1):
+                conn.receive()
+
+    def listener():
+        while events[0] < writes:
+            message = subscriber.receive()
+            events[0] += str(message.get("params", {}).get("booking", "")).startswith("dur-")
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
     poller = threading.Thread(target=reader, daemon=True)
+    subscription = threading.Thread(target=listener, daemon=True)
     poller.start()
+    subscription.start()
     for thread in threads: thread.start()
     for thread in threads: thread.join()
     done.set()
     poller.join(30)
+    subscription.join(30)  # every booking's event pushed, so the trace holds them
     if errors:
         raise RuntimeError("; ".join(errors))
-    return acknowledged, found[0]
+    return acknowledged
 
 
 def run_daemon(binary, work, writes, writers, window):
@@ -332,7 +370,7 @@ def run_daemon(binary, work, writes, writers, window):
                 if tracer.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"creditd did not start under strace; see {work}/creditd.log")
                 time.sleep(0.05)
-        acknowledged, found = drive(sock, writes, writers, window)
+        acknowledged = drive(sock, writes, writers, window)
     finally:
         # SIGTERM to strace would detach and leave creditd running: stop creditd, strace then exits.
         with open(f"/proc/{tracer.pid}/task/{tracer.pid}/children") as children:
@@ -340,7 +378,7 @@ def run_daemon(binary, work, writes, writers, window):
                 os.kill(int(pid), signal.SIGTERM)
         tracer.wait(30)
     with open(trace_file) as lines:
-        return acknowledged, found, Trace(parse_calls(lines))
+        return acknowledged, Trace(parse_calls(lines))
 
 
 def main():
@@ -366,7 +404,7 @@ def main():
         sys.exit("durability: strace is not installed (scripts/deps.sh installs it)")
     work = tempfile.mkdtemp(prefix="creditd-durability-", dir=args.dir)
     began = time.monotonic()
-    acknowledged, found, trace = run_daemon(os.path.abspath(args.creditd), work, args.writes, args.writers, args.window)
+    acknowledged, trace = run_daemon(os.path.abspath(args.creditd), work, args.writes, args.writers, args.window)
     violations, counts = check(trace, acknowledged)
     # The same trace with every WAL sync finishing 1 s later must fail for every write: the check
     # really compares these replies with these syncs.
@@ -378,8 +416,10 @@ def main():
         violations.append(f"with every sync made 1 s late the check reported only {caught} of {len(acknowledged)} writes")
     for violation in violations[:20]:
         print(violation)
-    print(f"traced {counts['wal_writes']} WAL writes, {counts['syncs']} WAL syncs; a reader found {counts['reads']} "
-          f"bookings ({counts['reads_before_reply']} before their writer's reply left) in {time.monotonic() - began:.1f} s")
+    seen = ", ".join(f"{kind} {counts['seen'][kind]} ({counts['seen_before_reply'][kind]} before the writer's reply)"
+                     for kind in READ_KINDS)
+    print(f"traced {counts['wal_writes']} WAL writes and {counts['syncs']} WAL syncs in {time.monotonic() - began:.1f} s; "
+          f"bookings seen by readers: {seen}")
     print(f"reply after its sync completed: at least {counts['min_gap_us']} us, median {counts['median_gap_us']} us; "
           f"with the syncs made 1 s late the same trace gives {caught} violations")
     if args.keep:
@@ -388,8 +428,9 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     if len(acknowledged) != args.writes:
         violations.append(f"only {len(acknowledged)} of {args.writes} writes acknowledged")
-    if counts["reads"] == 0:
-        violations.append("the reader never found a booking it polled while in flight: the read check saw nothing")
+    for kind in READ_KINDS:
+        if counts["seen"][kind] == 0:
+            violations.append(f"no {kind} named a booking: that read check saw nothing")
     if violations:
         print(f"durability: FAILED, {len(violations)} violations in {len(acknowledged)} acknowledged writes")
         sys.exit(1)
