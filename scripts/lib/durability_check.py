@@ -58,43 +58,59 @@ def parse_calls(lines):
                 continue
             name, stamp, head = pending.pop(tid)
             text = f"{name}({head}{resumed.group(2)}"
+            resumed_at = int(seconds) * 1_000_000 + int(micros.ljust(6, "0")[:6])
         name, _, args = text.partition("(")
         result = RETURN.search(args)
         duration = DURATION.search(args)
         duration_us = int(duration.group(1)) * 1_000_000 + int(duration.group(2).ljust(6, "0")[:6]) if duration else 0
-        calls.append(Call(tid, name, stamp, args, int(result.group(1)) if result else None, duration_us))
-    # In completion order: a descriptor exists once the call creating it has returned, and threads
-    # reuse numbers (another thread's openat and close of 28 can overlap an accept4 returning 28).
-    calls.sort(key=lambda call: call.end)
+        call = Call(tid, name, stamp, args, int(result.group(1)) if result else None, duration_us)
+        if resumed:  # strace prints the exit before it lets the thread go on: a safe, later end
+            call.end = max(call.end, resumed_at)
+        calls.append(call)
+    calls.sort(key=lambda call: call.start)
     return calls
 
 
 class Trace:
-    """What the checker needs from a trace: WAL writes and syncs, and the lines written to each client."""
+    """What the checker needs from a trace: WAL writes and syncs, and the lines written to each client.
+
+    A write or sync goes to what the latest call creating its descriptor number (openat, accept4,
+    dup) made, by the creating call's return. Closes are not used: threads reuse numbers, and a
+    close(24) by one thread and an accept4 returning 24 on another can be stamped a few
+    microseconds out of order, while a write on a descriptor comes well after it was made."""
     def __init__(self, calls):
         self.wal_writes = []     # (start, end, bytes)
         self.wal_syncs = []      # (start, end)
         self.socket_lines = []   # (start of the call carrying the line's first byte, line bytes)
-        files, streams = {}, {}  # fd -> "wal" | "socket" | other;  fd -> [pending bytes, start]
+        made = {}                # fd -> sorted [(end of the creating call, "wal" | "socket" | "file")]
+        for call in sorted(calls, key=lambda call: call.end):
+            if call.result is None or call.result < 0:
+                continue
+            if call.name in ("openat", "open"):
+                kind = "wal" if self._path(call).endswith(b"-wal") else "file"
+            elif call.name in ("accept", "accept4"):
+                kind = "socket"
+            elif call.name in ("dup", "dup2", "dup3"):
+                kind = self._made(made, call.first_fd(), call.start)[1]
+            else:
+                continue
+            made.setdefault(call.result, []).append((call.end, kind))
+        streams = {}             # (fd, its creation) -> [pending bytes, start of the line]
         for call in calls:
-            fd = call.first_fd()
-            if call.name in ("openat", "open") and call.result is not None and call.result >= 0:
-                path = self._path(call)
-                files[call.result] = "wal" if path.endswith(b"-wal") else "file"
-            elif call.name in ("accept", "accept4") and call.result is not None and call.result >= 0:
-                files[call.result] = "socket"
-                streams[call.result] = [b"", None]
-            elif call.name in ("dup", "dup2", "dup3") and call.result is not None and call.result >= 0:
-                files[call.result] = files.get(fd, "other")
-            elif call.name == "close":
-                files.pop(fd, None)
-                streams.pop(fd, None)
-            elif call.name in WRITES and files.get(fd) == "wal":
+            creation = self._made(made, call.first_fd(), call.start)
+            if creation[1] == "wal" and call.name in WRITES:
                 self.wal_writes.append((call.start, call.end, call.data()))
-            elif call.name in SYNCS and files.get(fd) == "wal" and call.result == 0:
+            elif creation[1] == "wal" and call.name in SYNCS and call.result == 0:
                 self.wal_syncs.append((call.start, call.end))
-            elif call.name in SOCKET_WRITES and files.get(fd) == "socket":
-                self._stream(streams[fd], call)
+            elif creation[1] == "socket" and call.name in SOCKET_WRITES:
+                self._stream(streams.setdefault((call.first_fd(), creation), [b"", None]), call)
+
+    @staticmethod
+    def _made(made, fd, at):
+        """The creation of descriptor `fd` in effect at time `at`: (its end, its kind)."""
+        history = made.get(fd, [])
+        index = bisect.bisect_right(history, (at, "~")) - 1
+        return history[index] if index >= 0 else (None, None)
 
     @staticmethod
     def _path(call):
@@ -190,13 +206,18 @@ def _hex(data):
     return "".join(f"\\x{byte:02x}" for byte in data)
 
 
-def _synthetic(reply_at, read_at=None, read_kind="booking.get", sync=True):
+def _synthetic(reply_at, read_at=None, read_kind="booking.get", sync=True, reused_fd=False):
     """An strace -f -ttt -T -xx trace: WAL opened as fd 13, a client accepted as fd 18, one commit
     of booking dur-000001 written at 1.000100, synced 1.000200-1.010200, the reply at `reply_at`."""
     page = b"\x00" * 40 + b"\x0d\x00dur-000001yoga" + b"\x00" * 20
     reply = json.dumps({"jsonrpc": "2.0", "id": "w:dur-000001", "result": {"id": "dur-000001"}}).encode() + b"\n"
     lines = [f'7 1.000000 openat(AT_FDCWD, "{_hex(b"/tmp/x/ledger.sqlite-wal")}", O_RDWR|O_CREAT) = 13 <0.000010>',
-             f'5 1.000010 accept4(9, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK) = 18 <0.000005>',
+             f'5 1.000010 accept4(9, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK) = 18 <0.000005>'
+             if not reused_fd else  # as seen: the close's computed end falls after the accept4's
+             f'5 1.000010 accept4(9, NULL, NULL, SOCK_NONBLOCK <unfinished ...>\n'
+             f'8 1.000011 openat(AT_FDCWD, "{_hex(b"/etc/passwd")}", O_RDONLY|O_CLOEXEC) = 18 <0.000001>\n'
+             f'8 1.000030 close(18) = 0 <0.000026>\n'
+             f'5 1.000060 <... accept4 resumed>) = 18 <0.000040>',
              f'7 1.000100 pwrite64(13, "{_hex(page)}", {len(page)}, 32) = {len(page)} <0.000020>']
     if sync:
         lines += ['7 1.000200 fdatasync(13 <unfinished ...>', '7 1.010200 <... fdatasync resumed>) = 0 <0.010000>']
@@ -210,12 +231,14 @@ def _synthetic(reply_at, read_at=None, read_kind="booking.get", sync=True):
                  "events.event": {"method": "events.event", "params": {"booking": "dur-000001"}}}[read_kind]
         line = json.dumps({"jsonrpc": "2.0", **found}).encode() + b"\n"
         lines.append(f'6 {read_at:.6f} write(19, "{_hex(line)}", {len(line)}) = {len(line)} <0.000004>')
+    lines = [part for line in lines for part in line.split("\n")]
     return sorted(lines, key=lambda line: float(line.split()[1]))
 
 
 def self_test():
     """The checker must pass a good trace and report each kind of violation in a bad one."""
     cases = [("reply after its sync", _synthetic(1.010300), True),
+             ("reply on a number another thread just closed", _synthetic(1.010300, reused_fd=True), True),
              ("reader after the sync", _synthetic(1.010300, read_at=1.010250), True),
              ("reply before its sync", _synthetic(1.005000), False),
              ("reply while the sync runs", _synthetic(1.010199), False),
