@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages creditd builds and tests with (idempotent; needs root).
 set -euo pipefail
-packages=(libsqlite3-dev libsystemd-dev sqlite3 python3 pkg-config)
+packages=(libsqlite3-dev libsystemd-dev sqlite3 python3 pkg-config strace)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
