@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Two builds of creditd, alternately, on one workload: how each change in docs/BENCHMARKS.md
-# ("Session 3") was measured. Alternating pairs cancel most of the drift of a shared machine.
+# Two builds of creditd, alternately, on one workload: how each change of session 3 was measured
+# (git show 1048a32:docs/BENCHMARKS.md). Alternating pairs cancel most of the drift of a shared machine.
 #
 #   scripts/bench-ab.sh writes|reads DIR_A DIR_B [PAIRS]
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every issue-6 figure in one run on one machine (docs/BENCHMARKS.md, "All figures"):
+# Every issue-6 figure in one run on one machine (docs/BENCHMARKS.md, summary table):
 #
 #   1. machine: nproc, memory, disk, fsync latency, load average
 #   2. naive baseline: the sqlite3 CLI, one INSERT per transaction (WAL, synchronous=FULL)
