@@ -285,7 +285,7 @@ pid=$(main_pid "$A" creditd.service)
 sleep 3   # longer than WatchdogSec: the pings keep a healthy daemon alive
 check "a healthy daemon outlives WatchdogSec=2 (pings from the scheduler queue)" eq "$(main_pid "$A" creditd.service)" "$pid"
 # SIGSTOP freezes every thread, the scheduler queue that pings the watchdog among them (that a
-# hung scheduler alone stops the pings is Daemon.start's wiring: pings go out on its queue).
+# stuck scheduler alone stops the pings is SystemdTests.aSchedulerBlockedOnTheDatabaseStopsTheWatchdogPings).
 inside "$A" kill -STOP "$pid"
 t0=$SECONDS
 check "a hung daemon -> watchdog kill and restart" wait_for 40 active_with_new_pid "$A" creditd.service "$pid"
