@@ -88,6 +88,10 @@ let package = Package(
         .testTarget(name: "CreditdTests", dependencies: [
             "creditd", "CreditdKit", "CreditProtocol",
             .product(name: "PropertyBased", package: "swift-property-based"),
+            // The in-process server (Support/InProcessServer.swift) builds the daemon's pieces itself.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], exclude: ["client.py", "json_reference.py"]),
     ],
     swiftLanguageModes: [.v6]

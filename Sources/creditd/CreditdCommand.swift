@@ -31,9 +31,6 @@ struct CreditdCommand: ParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate the config, report what is wrong, and exit 0 (valid) or 1.")
     var checkConfig = false
 
-    @Flag(name: .customLong("fake-backend"), help: .hidden)
-    var fakeBackend = false
-
     func validate() throws {
         if let testClock, Self.parseInstant(testClock) == nil {
             throw ValidationError("--test-clock must be an RFC 3339 instant such as 2026-01-31T09:00:00Z")
@@ -43,7 +40,7 @@ struct CreditdCommand: ParsableCommand {
     func run() throws {
         let status = launchDaemon(LaunchRequest(
             config: config, socket: socket, database: database, testClock: testClock.flatMap(Self.parseInstant),
-            checkConfig: checkConfig, fakeBackend: fakeBackend))
+            checkConfig: checkConfig))
         if status != 0 { throw ExitCode(status) }
     }
 

@@ -1,18 +1,45 @@
 // readbench: the CPU of one read request inside creditd, without the socket and the threads.
 //
-//   swift build -c release --product readbench
+//   swift build -c release --product readbench -Xswiftc -enable-testing -Xswiftc -DREADBENCH
 //   .build/release/readbench --database PATH [--method balance|history] [--reads N] [--clients K]
 //                            [--threads T] [--now RFC3339] [--print]
 //
 // Each read is a request line as creditbench sends it (`balance.get` of a random client of the
 // dataset `creditbench load` built, or `history.list` with limit 20) run through the daemon's own
-// path: RPCParser → ReadMethods.run → the reply line (`ReadPathProbe`). It prints the CPU time
+// path: RPCParser → ReadMethods.run → the reply line (`ReadPathProbe` below). It prints the CPU time
 // (user + system) per read, which a busy shared machine disturbs far less than the wall time, and
 // a digest of every reply so two builds can be checked to answer the same.
+//
+// It reaches the daemon's internals with `@testable import`, so the shipped CreditdKit carries no
+// benchmark-only API: build it with `-enable-testing -DREADBENCH` as above (like scripts/fuzz.sh
+// builds creditd-fuzz); a plain `swift build` compiles only the stub at the bottom.
+#if READBENCH
 import CreditProtocol
-import CreditdKit
+@testable import CreditdKit
 import Foundation
 import Store
+
+/// The in-process part of a read request as the daemon runs it — parse the line, look up the
+/// method, `ReadMethods.run`, build the reply line — without the socket, the access config or
+/// any threading.
+struct ReadPathProbe {
+    let ledger: Ledger
+    let caller = Caller(uid: 0, gid: 0, pid: 0, userName: "readbench", role: "owner",
+                        permissions: Set(Permission.allCases))
+
+    /// The reply line (no newline) to one single-call request line of a ledger read (a method
+    /// `ReadMethods` serves), or nil when the line is not a call with an id or its method writes.
+    func reply(to line: [UInt8], nowMs: Int64) -> Data? {
+        guard case .single(.request(let request)) = RPCParser.parse(line), let id = request.id,
+              let method = Method(rawValue: request.methodName), !method.isMutating else { return nil }
+        let call = Call(method: method, params: request.params, caller: caller, paramKeys: request.paramKeys)
+        do {
+            return RPCReply.result(id: id, try ReadMethods.run(call, ledger: ledger, nowMs: nowMs))
+        } catch {
+            return RPCReply.error(id: id, RPCError(error))
+        }
+    }
+}
 
 struct Options {
     var database = ""
@@ -141,3 +168,9 @@ print(String(format: "readbench %@: %d reads on %d thread(s), %.2f s wall, %.2f 
 print(String(format: "  %.2f µs CPU per read, %.0f reads/s wall; replies: %d bytes, digest %016llx, %d not answered",
              cpu / Double(reads) * 1e6, Double(reads) / wall, combined.bytes, combined.value, results.failures))
 print(String(format: "RESULT cpu_us_per_read=%.2f reads_per_s=%.0f", cpu / Double(reads) * 1e6, Double(reads) / wall))
+#else
+import Foundation
+
+print("readbench: build it with -Xswiftc -enable-testing -Xswiftc -DREADBENCH (see Sources/readbench/main.swift)")
+exit(2)
+#endif

@@ -75,6 +75,7 @@ import CreditProtocol
         let subscriber = try daemon.connect()
         #expect(try subscriber.call("events.subscribe").result != nil)
         let writer = try daemon.connect()
+        #expect(try writer.call("session_type.create", id: 0, params: ["id": "yoga", "name": "Yoga"]).result != nil)
         #expect(try writer.call("client.create", id: 1, params: ["id": "ann", "name": "Ann"]).result != nil)
 
         // When a reload makes the user a trainer (still allowed to read, no longer to manage clients)

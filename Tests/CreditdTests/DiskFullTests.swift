@@ -12,7 +12,7 @@ struct DiskFullTests {
     /// A daemon on the real ledger whose database is on `disk`, with ann holding 3 yoga credits, 1 used.
     static func startStudio(on disk: SmallDisk, seed: Bool = true) throws -> (DaemonProcess, RPCSession) {
         let daemon = try DaemonProcess(config: LedgerDaemon.config(), extraArguments: ["--test-clock", LedgerDaemon.clockStart],
-                                       fakeBackend: false, prepare: disk.link(into:))
+                                       prepare: disk.link(into:))
         let rpc = try RPCSession(daemon)
         if seed {
             try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])

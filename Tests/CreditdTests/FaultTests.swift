@@ -11,7 +11,7 @@ import Testing
         var state: URL?
         let daemon = try DaemonProcess(config: LedgerDaemon.config(), extraArguments: [
             "--test-clock", LedgerDaemon.clockStart,
-        ], fakeBackend: false, prepare: { directory in
+        ], prepare: { directory in
             state = directory.appendingPathComponent("state")
             try FileManager.default.createDirectory(at: state!, withIntermediateDirectories: true)
         }, arguments: { directory in ["--database", directory.appendingPathComponent("state/ledger.sqlite").path] })
@@ -65,7 +65,7 @@ import Testing
         let first = try LedgerDaemon.start()
         let database = first.directory.appendingPathComponent("ledger.sqlite").path
         // When a second daemon is started on the same database with a socket of its own
-        let second = try DaemonProcess(config: LedgerDaemon.config(), fakeBackend: false, waitUntilServing: false,
+        let second = try DaemonProcess(config: LedgerDaemon.config(), waitUntilServing: false,
                                        arguments: { _ in ["--database", database] })
         // Then it exits non-zero, naming the database and the first daemon's pid
         #expect(try second.waitForExit() != 0)
@@ -77,7 +77,7 @@ import Testing
         // When the first stops, then a daemon can start on the database again
         first.signal(SIGTERM)
         #expect(try first.waitForExit() == 0)
-        let third = try DaemonProcess(config: LedgerDaemon.config(), fakeBackend: false,
+        let third = try DaemonProcess(config: LedgerDaemon.config(),
                                       arguments: { _ in ["--database", database] })
         #expect(try RPCSession(third).ok("client.get", ["id": "ann"])["name"] as? String == "Ann")
     }

@@ -53,8 +53,12 @@ import Testing
         let nested = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
         // When they are sent
         try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"daemon.status","params":{"deep":\#(nested)}}"#)
-        // Then the call is served
-        #expect(try client.readObject().result != nil)
+        // Then the line passes the depth check and the call reaches daemon.status, whose params
+        // check names the key it does not take (no method of the ledger takes nested params, so
+        // "served" means this: not limit_exceeded, not a parse error)
+        let reply = try client.readObject()
+        #expect(reply["id"] as? Int == 1 && reply.errorReason == "invalid_params", "\(reply)")
+        #expect(((reply["error"] as? [String: Any])?["message"] as? String)?.contains("deep") == true, "\(reply)")
     }
 
     @Test func tenThousandLevelsAreRefusedWithoutCrashing() throws {
@@ -75,10 +79,13 @@ import Testing
     }
 
     @Test func halfClosedClientStillGetsItsReplies() throws {
-        // Given requests, the last without a newline, then a shutdown of the write side
-        let daemon = try DaemonProcess()
-        let client = try daemon.connect()
-        try client.sendLine(LineClient.request("daemon.status", id: 1, params: ["fake_delay_ms": 50]))
+        // Given requests, the last without a newline, then a shutdown of the write side; the first
+        // is slow (daemon.verify), held by the server's ledger until the second, which only the
+        // end of input completes, has been answered
+        let server = try InProcessServer { ObservedLedger($0) { ledger in ledger.readsServed("daemon.status") == 1 } }
+        let observed = try #require(server.backend as? ObservedLedger)
+        let client = try server.connect()
+        try client.sendLine(LineClient.request("daemon.verify", id: 1))
         try client.send(Array(LineClient.request("daemon.status", id: 2).utf8))
         client.shutdownWrite()
         // When the replies are read
@@ -86,13 +93,16 @@ import Testing
         let second = try client.readObject()
         // Then both arrive, in order, and then the daemon closes
         #expect(first["id"] as? Int == 1 && second["id"] as? Int == 2)
+        #expect(first.result != nil && second.result != nil)
         #expect(try client.readLine() == nil)
+        #expect(observed.holdsTimedOut == 0)
     }
 
     @Test func manyConcurrentConnections() throws {
-        // Given 120 open connections
-        let daemon = try DaemonProcess()
-        let clients = try (0..<120).map { _ in try daemon.connect() }
+        // Given 120 open connections to the server, whose ledger counts the writer's transactions
+        let server = try InProcessServer { ObservedLedger($0) }
+        let observed = try #require(server.backend as? ObservedLedger)
+        let clients = try (0..<120).map { _ in try server.connect() }
         // When each creates a client at once, then reads it back
         for (index, client) in clients.enumerated() {
             try client.sendLine(LineClient.request("client.create", id: index, params: ["id": "c\(index)", "name": "N\(index)"]))
@@ -102,9 +112,7 @@ import Testing
             #expect(try client.call("client.get", id: index, params: ["id": "c\(index)"]).result?["name"] as? String == "N\(index)")
         }
         // Then every write was applied, in at most as many transactions as calls (group commit)
-        let status = try #require(try clients[0].call("daemon.status").result?["fake"] as? [String: Any])
-        let calls = try #require(status["write_calls"] as? Int)
-        let batches = try #require(status["write_batches"] as? Int)
+        let (batches, calls) = observed.writes
         #expect(calls == 120 && batches <= calls)
     }
 }
@@ -115,7 +123,8 @@ import Testing
         // Given 1,000 requests pipelined in one write on one connection
         let daemon = try DaemonProcess()
         let client = try daemon.connect()
-        let lines = (0..<1000).map { LineClient.request("daemon.status", id: $0, params: ["fake_delay_ms": $0 % 3]) }
+        // (two in three slow: daemon.verify runs on the slow-read queue, one at a time)
+        let lines = (0..<1000).map { LineClient.request($0 % 3 == 0 ? "daemon.status" : "daemon.verify", id: $0) }
         try client.send(Array((lines.joined(separator: "\n") + "\n").utf8))
         // When all replies are read
         for index in 0..<1000 {
@@ -135,6 +144,7 @@ import Testing
         let subscriber = try daemon.connect()
         #expect(try subscriber.call("events.subscribe").result != nil)
         let writer = try daemon.connect()
+        _ = try writer.call("session_type.create", params: ["id": "t", "name": "T"])
         _ = try writer.call("client.create", params: ["id": "w", "name": "W"])
         // When more events are committed than its queue holds (10,000)
         let issue = #"{"jsonrpc":"2.0","id":1,"method":"credit.issue","params":{"client":"w","session_type":"t","credits":1}}"#

@@ -2,7 +2,7 @@ import CreditProtocol
 import Foundation
 import Testing
 
-/// Every method of the protocol against the REAL ledger (no fake backend), with the result
+/// Every method of the protocol against the real ledger, with the result
 /// shapes of SPEC §5. Each test names the methods it exercises and checks they all succeeded;
 /// `everyMethodIsExercised` checks that together they are all of `Method`.
 @Suite struct LedgerMethodsTests {

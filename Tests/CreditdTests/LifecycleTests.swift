@@ -5,15 +5,28 @@ import Testing
 /// Start-up, config checking, signals and socket safety.
 @Suite struct LifecycleTests {
     @Test func sigtermFinishesInFlightRequestsThenExitsZero() throws {
-        // Given a slow request in flight
+        // Given a slow request in flight: a batch of 256 daemon.verify calls, which run one after
+        // another on the slow-read queue, over a ledger of 100 clients with credits
         let daemon = try DaemonProcess()
         let client = try daemon.connect()
-        try client.sendLine(LineClient.request("daemon.status", id: 1, params: ["fake_delay_ms": 500]))
-        try DaemonProcess.waitUntil("the request to be dispatched") { daemon.log.contains("dispatch") }
+        #expect(try client.call("session_type.create", params: ["id": "t", "name": "T"]).result != nil)
+        let setup = (0..<100).flatMap { (index: Int) in [
+            LineClient.request("client.create", id: 2 * index, params: ["id": "c\(index)", "name": "C"]),
+            LineClient.request("credit.issue", id: 2 * index + 1, params: ["client": "c\(index)", "session_type": "t", "credits": 5]),
+        ] }
+        try client.sendLine("[" + setup.joined(separator: ",") + "]")
+        #expect((try client.readJSON() as? [[String: Any]])?.allSatisfy { $0.result != nil } == true)
+        let verifies = (0..<256).map { LineClient.request("daemon.verify", id: $0) }
+        try client.sendLine("[" + verifies.joined(separator: ",") + "]")
+        // (the third line this connection sent: the session type, the setup batch, the verifies)
+        try DaemonProcess.waitUntil("the request to be dispatched") {
+            daemon.log.components(separatedBy: "dispatch bytes=").count > 3
+        }
         // When SIGTERM arrives
         daemon.signal(SIGTERM)
-        // Then the reply still arrives, the connection closes, and the daemon exits 0
-        #expect(try client.readObject()["id"] as? Int == 1)
+        // Then the whole reply still arrives, the connection closes, and the daemon exits 0
+        let replies = try #require(try client.readJSON() as? [[String: Any]])
+        #expect(replies.count == 256 && replies.allSatisfy { ($0.result?["ok"] as? Bool) == true })
         #expect(try client.readLine() == nil)
         #expect(try daemon.waitForExit() == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
@@ -46,7 +59,8 @@ import Testing
         // When a second daemon is started on the same socket
         let second = Process()
         second.executableURL = try DaemonProcess.binary()
-        second.arguments = ["--fake-backend", "--socket", first.socketPath]
+        second.arguments = ["--socket", first.socketPath, "--test-clock", LedgerDaemon.clockStart,
+                            "--database", first.directory.appendingPathComponent("second.sqlite").path]
         second.currentDirectoryURL = first.directory
         second.standardError = FileHandle.nullDevice
         try second.run()

@@ -1,3 +1,4 @@
+import CreditProtocol
 import Foundation
 import Testing
 
@@ -35,25 +36,38 @@ import Testing
     }
 
     @Test func connectionOverItsByteCapIsPausedAndGetsEveryReplyInOrder() throws {
-        // Given a client whose listing is ~40 KB, so that 40 replies exceed the 1 MiB a connection may hold
-        let daemon = try DaemonProcess()
-        let client = try daemon.connect()
-        let name = String(repeating: "n", count: 40_000)
-        #expect(try client.call("client.create", id: 0, params: ["id": "big", "name": name]).result != nil)
-        // When a slow read is followed by 300 listings and a write, all pipelined in one go
-        var lines = [LineClient.request("daemon.status", id: 1, params: ["fake_delay_ms": 300])]
-        for id in 2...301 { lines.append(LineClient.request("client.list", id: id)) }
+        // Given 200 clients with the longest names, so that a listing of 170 is ~40 KB and 30 such
+        // replies exceed the 1 MiB a connection may hold; the server's ledger holds a slow read
+        // (daemon.verify) until the server says it paused reading
+        let log = CapturedLog()
+        let server = try InProcessServer(log: log) {
+            ObservedLedger($0) { _ in log.text.contains("reading paused") }
+        }
+        let observed = try #require(server.backend as? ObservedLedger)
+        let client = try server.connect()
+        let name = String(repeating: "n", count: Limits.nameCharactersMax)
+        let creates = (0..<200).map { (index: Int) in
+            LineClient.request("client.create", id: index, params: ["id": "big\(index)", "name": name])
+        }
+        try client.sendLine("[" + creates.joined(separator: ",") + "]")
+        let created = try #require(try client.readJSON() as? [[String: Any]])
+        #expect(created.count == 200 && created.allSatisfy { $0.result != nil })
+        // When the slow read is followed by 300 listings and a write, all pipelined in one go
+        var lines = [LineClient.request("daemon.verify", id: 1)]
+        for id in 2...301 { lines.append(LineClient.request("client.list", id: id, params: ["limit": 170])) }
         lines.append(LineClient.request("client.create", id: 302, params: ["id": "small", "name": "S"]))
         try client.send(Array((lines.joined(separator: "\n") + "\n").utf8))
         // Then every reply arrives, in request order, on the same connection
         for id in 1...302 {
             let reply = try client.readObject()
             #expect(reply["id"] as? Int == id && reply.result != nil)
+            if id > 1 && id < 302 { #expect((reply.result?["items"] as? [Any])?.count == 170) }
         }
         // And the daemon paused reading it while over the cap, then resumed
-        let log = daemon.log
-        #expect(log.contains("reading paused") && log.contains("reading resumed"))
-        let held = log.split(separator: "\n").compactMap { line in
+        let text = log.text
+        #expect(text.contains("reading paused") && text.contains("reading resumed"))
+        #expect(observed.holdsTimedOut == 0)
+        let held = text.split(separator: "\n").compactMap { line in
             line.range(of: "held_bytes=").map { Int(line[$0.upperBound...].prefix { $0.isNumber }) ?? 0 }
         }
         // (at most the cap plus one reply when it paused, and at most 256 KiB when it resumed)

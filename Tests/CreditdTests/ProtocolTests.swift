@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// JSON-RPC 2.0 behaviour of the real daemon over its socket (fake backend).
+/// JSON-RPC 2.0 behaviour of the real daemon over its socket.
 @Suite struct ProtocolTests {
     @Test func statusReportsVersionAndProtocol() throws {
         // Given a running daemon
@@ -17,27 +17,32 @@ import Testing
     }
 
     @Test func pipelinedRepliesComeInRequestOrder() throws {
-        // Given 50 requests in one write, the first slow (it runs off the event loop) and the
-        // others quick, so that every later request finishes first
-        let daemon = try DaemonProcess()
-        let client = try daemon.connect()
+        // Given 50 requests in one write, the first slow (daemon.verify runs off the event loop, and
+        // the server's ledger holds it until the 49 quick ones are answered) so that every later
+        // request finishes first
         let count = 50
-        let lines = (0..<count).map { index in
-            LineClient.request("daemon.status", id: index, params: index == 0 ? ["fake_delay_ms": 300] : nil)
+        let server = try InProcessServer {
+            ObservedLedger($0) { ledger in ledger.readsServed("daemon.status") == count - 1 }
         }
+        let observed = try #require(server.backend as? ObservedLedger)
+        let client = try server.connect()
+        let lines = (0..<count).map { index in LineClient.request(index == 0 ? "daemon.verify" : "daemon.status", id: index) }
         // When they are sent at once
         try client.send(Array((lines.joined(separator: "\n") + "\n").utf8))
         // Then the replies arrive in request order
         for index in 0..<count {
             let reply = try client.readObject()
-            #expect(reply["id"] as? Int == index)
+            #expect(reply["id"] as? Int == index && reply.result != nil, "\(reply)")
         }
+        // And the slow one did finish last (it was let go by its condition, not by the timeout)
+        #expect(observed.holdsTimedOut == 0)
     }
 
     @Test func pipelinedWritesApplyInOrderAndReadsSeeThem() throws {
         // Given one write creating a client, 98 writes issuing to it, and a read, in one write
         let daemon = try DaemonProcess()
         let client = try daemon.connect()
+        #expect(try client.call("session_type.create", id: 100, params: ["id": "t", "name": "T"]).result != nil)
         var lines = [LineClient.request("client.create", id: 0, params: ["id": "p", "name": "P"])]
         for index in 1...98 {
             lines.append(LineClient.request("credit.issue", id: index, params: ["client": "p", "session_type": "t", "credits": 1]))
@@ -125,6 +130,7 @@ import Testing
         let subscribed = try subscriber.call("events.subscribe", params: ["clients": ["s1"], "kinds": ["issued"]])
         #expect(subscribed.result?["subscription"] != nil)
         let writer = try daemon.connect()
+        #expect(try writer.call("session_type.create", id: 10, params: ["id": "yoga", "name": "Yoga"]).result != nil)
         for (index, id) in ["s1", "s2"].enumerated() {
             _ = try writer.call("client.create", id: index, params: ["id": id, "name": id])
         }

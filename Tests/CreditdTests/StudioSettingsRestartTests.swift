@@ -37,7 +37,7 @@ import Testing
         let copy = try Self.stopAndCopyLedger(first)
         // When the daemon restarts on that ledger with a config that names no zone and another currency
         let second = try DaemonProcess(config: Self.configWithoutZone(), extraArguments: ["--test-clock", LedgerDaemon.clockStart],
-                                       fakeBackend: false, prepare: copy)
+                                       prepare: copy)
         // Then the ledger keeps its own zone and currency
         let studio = try RPCSession(second).ok("studio.get")
         #expect(studio["time_zone"] as? String == "Europe/Berlin")
@@ -53,7 +53,7 @@ import Testing
         let copy = try Self.stopAndCopyLedger(first)
         // When the daemon starts on it with a config that names UTC
         let second = try DaemonProcess(config: LedgerDaemon.config(), extraArguments: ["--test-clock", LedgerDaemon.clockStart],
-                                       fakeBackend: false, waitUntilServing: false, prepare: copy)
+                                       waitUntilServing: false, prepare: copy)
         // Then it refuses to start, naming both zones and the way to change the ledger's on purpose
         #expect(try second.waitForExit() == 1)
         let log = second.log
@@ -65,8 +65,7 @@ import Testing
         // Given a config naming Europe/Berlin and GBP, and no database yet
         let config = LedgerDaemon.config().replacingOccurrences(of: "\"UTC\"", with: "\"Europe/Berlin\"")
             .replacingOccurrences(of: "\"EUR\"", with: "\"GBP\"")
-        let daemon = try DaemonProcess(config: config, extraArguments: ["--test-clock", LedgerDaemon.clockStart],
-                                       fakeBackend: false)
+        let daemon = try DaemonProcess(config: config, extraArguments: ["--test-clock", LedgerDaemon.clockStart])
         // When the studio is read, then it has the config's settings
         let studio = try RPCSession(daemon).ok("studio.get")
         #expect(studio["time_zone"] as? String == "Europe/Berlin" && studio["currency"] as? String == "GBP")

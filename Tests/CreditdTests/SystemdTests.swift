@@ -33,33 +33,44 @@ import Testing
         try DaemonProcess.waitUntil("the start-up log") { daemon.log.contains("from systemd") }
     }
 
-    @Test func testHangStopsTheWatchdogPingsOnlyWhenEnabled() throws {
-        // Given the ledger backend (it has the scheduler queue) with the test-only hang enabled
+    @Test func aSchedulerBlockedOnTheDatabaseStopsTheWatchdogPings() throws {
+        // Given a daemon pinging the watchdog, with a lot that expires within three days
         var listener: NotifyListener?
         let daemon = try DaemonProcess(
-            fakeBackend: false,
-            environment: { ["NOTIFY_SOCKET": $0.appendingPathComponent("notify.sock").path, "WATCHDOG_USEC": "200000",
-                            "CREDITD_TEST_HANG": "1"] },
+            config: LedgerDaemon.config(),
+            environment: { ["NOTIFY_SOCKET": $0.appendingPathComponent("notify.sock").path, "WATCHDOG_USEC": "200000"] },
             prepare: { listener = try NotifyListener(path: $0.appendingPathComponent("notify.sock").path) })
         let notify = try #require(listener)
         try notify.waitFor("WATCHDOG=1")
-        // When SIGUSR2 blocks the scheduler queue
-        daemon.signal(SIGUSR2)
-        try DaemonProcess.waitUntil("the hang to be logged") { daemon.log.contains("test hang: blocking the scheduler queue") }
+        let session = try RPCSession(daemon)
+        try session.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        try session.ok("client.create", ["id": "ann", "name": "Ann"])
+        try session.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 1, "expires_on": "2026-01-06"])
+        // And another process holding the database's write lock (a real cause of a stuck scheduler)
+        let holder = try WriteLockHolder(database: daemon.directory.appendingPathComponent("ledger.sqlite").path)
+        // When the clock moves past the expiry, so that the scheduler's queue waits for the lock
+        let client = try daemon.connect()
+        try client.sendLine(LineClient.request("clock.advance", id: 1, params: ["seconds": 3 * 86_400]))
+        try DaemonProcess.waitUntil("the clock move to be dispatched") {
+            daemon.log.components(separatedBy: "dispatch bytes=").count > 4
+        }
         _ = notify.collect(for: .milliseconds(300))   // a ping already queued may still arrive
         // Then the watchdog pings stop (systemd would kill it), while the process lives on
         let later = notify.collect(for: .milliseconds(600))
-        #expect(!later.contains { $0.contains("WATCHDOG=1") }, "pings after the hang: \(later)")
+        #expect(!later.contains { $0.contains("WATCHDOG=1") }, "pings while the scheduler is blocked: \(later)")
         #expect(daemon.process.isRunning)
+        // When the lock is released, then the scheduler goes on: the pings resume and the move is answered
+        holder.release()
+        try notify.waitFor("WATCHDOG=1")
+        #expect(try client.readObject()["id"] as? Int == 1)
     }
 
-    @Test func sigusr2IsNotATestHookWithoutTheVariable() throws {
-        // Given a daemon started without CREDITD_TEST_HANG
-        let daemon = try DaemonProcess(fakeBackend: false)
-        // When it gets SIGUSR2, then it keeps the default action (terminate) and hangs nothing
+    @Test func sigusr2KeepsItsDefaultAction() throws {
+        // Given a running daemon (no signal besides TERM, INT and HUP is handled)
+        let daemon = try DaemonProcess()
+        // When it gets SIGUSR2, then it keeps the default action (terminate): no test hook behind it
         daemon.signal(SIGUSR2)
         _ = try daemon.waitForExit()
         #expect(daemon.process.terminationReason == .uncaughtSignal)
-        #expect(!daemon.log.contains("test hang"))
     }
 }

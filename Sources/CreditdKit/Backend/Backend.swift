@@ -41,11 +41,15 @@ struct Call: Sendable {
 /// so the single writer only runs the transaction.
 struct PreparedWrite: Sendable {
     let call: Call
-    /// The ledger operation (`LedgerBackend`); nil for `FakeBackend`, which works from `call`.
-    let operation: LedgerOperation<RawResult>?
+    /// The ledger operation the call decoded to (`WriteMethods.operation(for:)`).
+    let operation: LedgerOperation<RawResult>
 }
 
-/// The ledger side of the daemon: Store's Ledger (`LedgerBackend`) or the test double (`FakeBackend`).
+/// The ledger side of the daemon, as the server (`Dispatcher`, `GroupCommitWriter`) sees it.
+/// The daemon has one implementation, `LedgerBackend`; the protocol stays as the seam where
+/// in-process tests (Tests/CreditdTests/Support) put a double around the real ledger, to hold
+/// a slow read at a chosen moment or count the writer's transactions, without any test hook in
+/// the shipped binary.
 ///
 /// Everything is synchronous and runs on the caller's thread: reads on a connection's event loop
 /// (or on the slow-read queue when `isSlow`), writes on the single writer thread. Nothing here may

@@ -124,11 +124,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     }
 
     func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>] {
-        let operations = writes.map { write in
-            guard let operation = write.operation else { preconditionFailure("a write not prepared by LedgerBackend") }
-            return operation
-        }
-        let outcomes = ledger.performBatch(operations, nowMs: clock.nowMs()).map { $0.mapError(\.wire) }
+        let outcomes = ledger.performBatch(writes.map(\.operation), nowMs: clock.nowMs()).map { $0.mapError(\.wire) }
         refreshStatus()
         refusedWrites.note(outcomes)
         return outcomes

@@ -12,7 +12,6 @@ struct DaemonOptions: Sendable {
     var socketOverride: String?
     var databaseOverride: String?
     var testClock: Date?
-    var fakeBackend: Bool
 
     /// The config with the command line's overrides applied.
     func load(defaults: ConfigDefaults) throws(ConfigError) -> DaemonConfig {
@@ -50,7 +49,7 @@ final class Daemon: Sendable {
     /// moves to the scheduler's queue so that a stuck scheduler stops the pings.
     private let watchdog = Mutex<WatchdogTimer?>(nil)
     private let schedulerQueue = Mutex<DispatchQueue?>(nil)
-    private let backend = Mutex<(any Backend)?>(nil)
+    private let backend = Mutex<LedgerBackend?>(nil)
     /// Signal handling (stop, reload) runs here, one at a time.
     let controlQueue = DispatchQueue(label: "creditd.control")
 
@@ -86,7 +85,7 @@ final class Daemon: Sendable {
         let status = "serving \(where_)"
         logger.info("creditd \(Self.version) \(status)", metadata: [
             "config": "\(current.sourcePath ?? "embedded default")", "database": "\(current.databasePath)",
-            "time_zone": "\(current.studio.timeZone)", "backend": "\(options.fakeBackend ? "fake" : "ledger")",
+            "time_zone": "\(current.studio.timeZone)"
         ])
         Systemd.ready(status: status)
         // Pings go out from the scheduler's queue, so a stuck scheduler stops them and systemd restarts us.
@@ -96,11 +95,7 @@ final class Daemon: Sendable {
         if timer != nil { logger.info("systemd watchdog armed") }
     }
 
-    private func makeBackend(_ config: DaemonConfig) throws -> any Backend {
-        if options.fakeBackend {
-            logger.warning("running on the in-memory fake backend: nothing is stored")
-            return FakeBackend(hub: hub, version: Self.version)
-        }
+    private func makeBackend(_ config: DaemonConfig) throws -> LedgerBackend {
         let backend = try LedgerBackend(config: config, testClock: options.testClock, hub: hub, logger: logger,
                                         connections: { [registry] in registry.count })
         schedulerQueue.withLock { $0 = backend.schedulerQueue }
@@ -122,7 +117,7 @@ final class Daemon: Sendable {
             logger.info("config reloaded from \(new.sourcePath ?? "embedded default")")
             endRevokedSubscriptions(under: new.access)
             // A refused-writes fault stays in STATUS: a reload does not mend it.
-            let fault = (backend.withLock { $0 } as? LedgerBackend)?.writeFault
+            let fault = backend.withLock { $0 }?.writeFault
             Systemd.status(fault.map { "WRITES REFUSED: \($0)" } ?? "serving; config reloaded at \(Self.timestamp())")
         } catch {
             logger.error("config reload failed, keeping the previous config:\n\(error.description)")
@@ -164,19 +159,6 @@ final class Daemon: Sendable {
             logger.info("stopped")
             exit(0)
         }
-    }
-
-    /// Test only (SIGUSR2 with CREDITD_TEST_HANG=1): blocks the scheduler's queue forever,
-    /// which stops the watchdog pings, so systemd must kill and restart the daemon.
-    func hangSchedulerForTesting() {
-        let queue = schedulerQueue.withLock { $0 }
-        guard let queue else {
-            logger.warning("test hang requested, but there is no scheduler queue")
-            return
-        }
-        logger.warning("test hang: blocking the scheduler queue (\(SignalHandlers.testHangVariable)=1, SIGUSR2)")
-        Systemd.status("test hang: scheduler queue blocked")
-        queue.async { while true { sleep(3600) } }
     }
 
     static func timestamp() -> String {

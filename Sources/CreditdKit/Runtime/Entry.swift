@@ -10,16 +10,13 @@ package struct LaunchRequest: Sendable {
     package var database: String?
     package var testClock: Date?
     package var checkConfig: Bool
-    package var fakeBackend: Bool
 
-    package init(config: String?, socket: String?, database: String?, testClock: Date?, checkConfig: Bool,
-                 fakeBackend: Bool) {
+    package init(config: String?, socket: String?, database: String?, testClock: Date?, checkConfig: Bool) {
         self.config = config
         self.socket = socket
         self.database = database
         self.testClock = testClock
         self.checkConfig = checkConfig
-        self.fakeBackend = fakeBackend
     }
 }
 
@@ -33,7 +30,7 @@ package func launchDaemon(_ request: LaunchRequest) -> Int32 {
     let options = DaemonOptions(
         configLocation: ConfigLocation.resolve(explicit: request.config, environment: environment),
         socketOverride: request.socket, databaseOverride: request.database,
-        testClock: request.testClock, fakeBackend: request.fakeBackend)
+        testClock: request.testClock)
     let defaults = ConfigDefaults.current(environment: environment)
     let loaded: DaemonConfig
     do {

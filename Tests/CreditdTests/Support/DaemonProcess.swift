@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 
-/// The real `creditd` binary, started on a temporary directory with the fake backend, or with
-/// the real SQLite ledger when `fakeBackend` is false.
+/// The real `creditd` binary on the real SQLite ledger, started on a temporary directory, on a
+/// test clock at `LedgerDaemon.clockStart` unless the arguments choose otherwise.
 final class DaemonProcess {
     let directory: URL
     let socketPath: String
@@ -14,7 +14,8 @@ final class DaemonProcess {
     /// `environment` (given the directory) is added to the daemon's; `launcher` is a command to run creditd through
     /// (e.g. systemd-socket-activate), given the socket path and returning the arguments before creditd's.
     /// `arguments` (given the directory) come last, so they override the defaults (the last option wins).
-    init(config: String? = nil, extraArguments: [String] = [], fakeBackend: Bool = true, waitUntilServing: Bool = true,
+    /// `testClock` false runs it on the system clock (so does `--test-clock` in `extraArguments`, which then rules).
+    init(config: String? = nil, extraArguments: [String] = [], testClock: Bool = true, waitUntilServing: Bool = true,
          launcher: ((String) -> [String])? = nil,
          environment extra: (URL) -> [String: String] = { _ in [:] },
          prepare: (URL) throws -> Void = { _ in },
@@ -23,8 +24,8 @@ final class DaemonProcess {
         try prepare(directory)
         socketPath = directory.appendingPathComponent("creditd.sock").path
         logURL = directory.appendingPathComponent("creditd.log")
-        var arguments = (fakeBackend ? ["--fake-backend"] : []) + ["--socket", socketPath,
-                         "--database", directory.appendingPathComponent("ledger.sqlite").path]
+        var arguments = ["--socket", socketPath, "--database", directory.appendingPathComponent("ledger.sqlite").path]
+        if testClock && !extraArguments.contains("--test-clock") { arguments += ["--test-clock", LedgerDaemon.clockStart] }
         if let config {
             let configURL = directory.appendingPathComponent("creditd.toml")
             try config.write(to: configURL, atomically: true, encoding: .utf8)
@@ -109,7 +110,7 @@ final class DaemonProcess {
         throw TestFailure("creditd binary not found (looked at \(candidates.map(\.path)))")
     }
 
-    private static func makeTemporaryDirectory() throws -> URL {
+    static func makeTemporaryDirectory() throws -> URL {
         var template = Array("/tmp/creditd-test-XXXXXX".utf8CString)
         guard let path = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         return URL(fileURLWithPath: String(cString: path))

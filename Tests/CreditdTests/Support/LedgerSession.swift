@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// The real `creditd` (SQLite ledger, no fake backend) on a fresh temporary directory.
+/// The real `creditd` on a fresh temporary directory, with a config naming the test user's role.
 enum LedgerDaemon {
     /// The instant the test clock starts at: Monday 2026-01-05 09:00 UTC.
     static let clockStart = "2026-01-05T09:00:00Z"
@@ -33,7 +33,7 @@ enum LedgerDaemon {
                       launcher: ((String) -> [String])? = nil) throws -> DaemonProcess {
         try DaemonProcess(config: config(role: role, extra: extraConfig),
                           extraArguments: testClock.map { ["--test-clock", $0] } ?? [],
-                          fakeBackend: false, launcher: launcher, environment: { _ in environment })
+                          testClock: testClock != nil, launcher: launcher, environment: { _ in environment })
     }
 }
 
