@@ -19,6 +19,8 @@ public final class Ledger: @unchecked Sendable {
     let readers: ReadConnections
     private let calendarCache = CalendarCache()
     private let hooks = Hooks()
+    /// Hears each deadline the scheduler had to skip (`DeadlineFailures`).
+    let skippedDeadlineHook = SkippedDeadlineHook()
 
     /// Opens (creating and migrating if needed) the ledger at `path`, or an in-memory one when `path` is nil.
     /// `willMigrate` hears the identifiers of the migrations about to run on an existing database

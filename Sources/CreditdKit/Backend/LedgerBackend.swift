@@ -62,6 +62,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             logger.error("scheduler: \(error)")
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
+        ledger.setSkippedDeadlineHook { kind, subject, atMs, reason in
+            logger.error("scheduler: skipped \(kind) of \(subject) due \(Timestamp(ms: atMs)): \(reason); daemon.verify lists it")
+        }
         // This runs on the single writer before the batch's replies go out: build and encode only what
         // a subscriber takes (with none connected, nothing), so publishing costs writes nothing.
         ledger.setCommitHook(wanted: { hub.hasSubscribers }) { items in
@@ -135,7 +138,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             version: Daemon.version, protocol: Limits.protocolVersion, now: Timestamp(ms: clock.nowMs()),
             testClock: manualClock != nil, connections: connections(), lots: counts.lots, events: counts.events,
             scheduler: SchedulerStatus(processed: stats.processed, nextDeadline: stats.nextDeadlineMs.map(Timestamp.init(ms:)),
-                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs)))
+                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs),
+                                       overdueAtCreation: stats.overdueAtCreation,
+                                       skipped: (try? ledger.skippedDeadlineCount()) ?? 0))
     }
 
     /// `daemon.backup`: SQLite's online backup into the state directory's `backups/` folder.
