@@ -33,7 +33,9 @@ status=0
 # The shell's `time`: wall and CPU seconds of the fuzzer (the machine may be shared: exec per CPU-second
 # is the comparable rate). seconds=0 runs until -runs=N or a crash.
 TIMEFORMAT='%R %U %S'
-{ time "$binary" .build/fuzz-corpus fuzz/corpus -max_total_time="$seconds" -max_len=512 -timeout=30 \
+# The dictionary (fuzz/creditd.dict) gives the mutator whole tokens: method names, keys, instants
+# with 0-12 fraction digits and every offset form, edge years, huge and fractional numbers.
+{ time "$binary" .build/fuzz-corpus fuzz/corpus -dict=fuzz/creditd.dict -max_total_time="$seconds" -max_len=512 -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=.build/fuzz-artifacts/ "$@" 2>"$log" ; } 2>"$timing" \
     || status=$?
 grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|SUMMARY|==[0-9]+==ERROR)' "$log" | grep -E 'INITED|DONE|number_of_executed_units|average_exec_per_sec|peak_rss|SUMMARY|ERROR' || true

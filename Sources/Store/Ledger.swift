@@ -295,6 +295,12 @@ public final class Ledger: @unchecked Sendable {
         if let firstError { throw firstError }
     }
 
+    /// Publishes the events of a transaction run outside `performBatch` (a chunk of an import).
+    func afterOwnCommit(events: [EventRecord], deadlinesMoved: Bool) {
+        readers.commits.committed()
+        hooks.afterCommit(count: events.count, events: events.map(\.item), deadlinesMoved: deadlinesMoved)
+    }
+
     /// Publishes the scheduler's committed events; scheduler writes never need a re-arm hint.
     func afterScheduledCommit(events: [HistoryItem]) {
         hooks.afterCommit(count: events.count, events: events, deadlinesMoved: false)

@@ -9,7 +9,7 @@ enum Schema {
         // Rebuilds tables: GRDB runs it with foreign keys off, then checks them all before committing.
         migrator.registerMigration("v3-write-path") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4-allocations-by-booking") { db in try db.execute(sql: v4) }
-        migrator.registerMigration("v5-deadline-failures") { db in try db.execute(sql: v5DeadlineFailures) }
+        migrator.registerMigration("v5-deadline-failures-chunked-imports") { db in try db.execute(sql: v5) }
         return migrator
     }
 
