@@ -5,7 +5,8 @@
 // params decoding — and run by the daemon's own LedgerBackend (read, write, the test clock's
 // clock.set/advance with its DeadlineTimer) on an in-memory ledger. Nothing of the dispatch is
 // mirrored here: this file only orders the calls as the connection handler does (a line's writes
-// in one Backend.write, as the group-commit writer would, before any later read of the line).
+// in one Backend.write, as the group-commit writer would, before any later read of the line; a
+// write that runs apart, import.commit, through Backend.writeApart after the writes before it).
 //
 // Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=address -parse-as-library` (and has
 // Package.swift add libFuzzer's coverage to creditd's modules); a normal `swift build` compiles the
@@ -120,6 +121,10 @@ struct FuzzWorld {
             switch call {
             case .reply(let reply):
                 if let reply { check(reply) }
+            case .write(let id, let prepared) where backend.runsApart(prepared):
+                // RPCConnectionHandler runs it after the line's earlier writes, on its own.
+                flush(&writes)
+                reply(id, backend.writeApart(prepared).map(\.json))
             case .write(let id, let prepared):
                 writes.append((id, prepared))
             case .read(let id, let call):
