@@ -9,8 +9,8 @@ import Testing
 @Suite struct SkippedDeadlineTests {
     @Test func aDeadlineTheSchedulerCannotProcessIsSkippedAndReportedWithoutBlockingLaterOnes() throws {
         // Given a yearly membership, a booking that completes later, and two rows broken by direct
-        // SQL: the membership's anchor moved to 9999 (its next cycle would start in year 10119) and
-        // a completed booking with a settle deadline (only a pending late cancellation settles)
+        // SQL: the membership's anchor is no date at all, and a completed booking with a settle
+        // deadline (only a pending late cancellation settles)
         let f = try Fixture()
         try f.type("yoga")
         try f.client("ann")
@@ -22,7 +22,7 @@ import Testing
         try f.book("b1", "ann", "yoga", startsIn: 2)
         try f.book("b2", "ann", "yoga", startsIn: 48)
         try f.ledger.writer.write { db in
-            try db.execute(sql: "UPDATE membership SET starts_on = '9999-01-01', next_boundary_at_ms = ? WHERE id = 'm1'",
+            try db.execute(sql: "UPDATE membership SET starts_on = 'not-a-date', next_boundary_at_ms = ? WHERE id = 'm1'",
                            arguments: [f.nowMs + 3_600_000])
             try db.execute(sql: "UPDATE booking SET settle_at_ms = ? WHERE id = 'b1'", arguments: [f.nowMs + 1_800_000])
         }
@@ -58,5 +58,23 @@ import Testing
             Issue.record("expected invalid_params, got \(String(describing: failure))")
             return
         }
+    }
+
+    @Test func aMembershipReachingTheCalendarsEndEndsThereInsteadOfFailing() throws {
+        // Given a membership on 120-year cycles started in 2024, whose cycle 67 would begin in 10064
+        let f = try Fixture()
+        try f.client("ann")
+        _ = try f.run(Ledger.planCreate(PlanCreateParams(id: "century", name: "Century", creditsPerCycle: 1,
+                                                          period: "year", periodCount: 120), by: f.actor))
+        _ = try f.run(Ledger.membershipCreate(MembershipCreateParams(id: "m1", client: "ann", plan: "century",
+                                                                     startsOn: "2024-02-29"), by: f.actor))
+        // When the clock reaches 9999
+        f.nowMs = Timestamp("9999-06-01T00:00:00Z")!.ms
+        while try !f.ledger.processDue(nowMs: f.nowMs, batchMax: 64).isEmpty {}
+        // Then the membership ended at its last boundary (9944-02-29), nothing was skipped, verify is clean
+        let m = try f.ledger.membership("m1")
+        #expect(m.status == "cancelled" && m.nextBoundaryAt == nil, "\(m)")
+        #expect(try f.ledger.skippedDeadlineCount() == 0)
+        #expect(try f.ledger.verify().ok)
     }
 }

@@ -126,20 +126,33 @@ enum Memberships {
         return calendar.startOfDayMs(shifted)
     }
 
+    /// `cycleStartMs` of `m`'s cycle `cycle`, or nil when it would begin after 9999-12-31.
+    private static func cycleStartMsWithinCalendar(_ tx: Tx, _ m: Membership, plan: Plan, cycle: Int) throws -> Int64? {
+        do {
+            return try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: cycle)
+        } catch LedgerError.invalidParams {
+            return nil
+        }
+    }
+
     /// One cycle boundary: the ending cycle's own lot rolls `min(remaining, rollover_max)` into a
     /// rollover lot, the rest expires; then the new cycle's lot is issued (unless the membership ends).
     static func boundary(_ tx: Tx, membership id: String, dueAtMs: Int64) throws {
         let m = try get(tx.db, id)
         let plan = try plan(tx.db, m.plan)
         let next = m.cycle + 1
-        if m.cycle >= 0 { try closeCycle(tx, m, plan: plan, dueAtMs: dueAtMs, rollInto: m.status == "active" ? next : nil) }
-        if m.status == "cancelling" {
+        // The calendar ends at 9999-12-31: a membership whose next cycle would end after it ends
+        // here, as if cancelled at cycle end.
+        let endMs = m.status == "cancelling" ? nil : try cycleStartMsWithinCalendar(tx, m, plan: plan, cycle: next + 1)
+        let ends = m.status == "cancelling" || endMs == nil
+        if m.cycle >= 0 { try closeCycle(tx, m, plan: plan, dueAtMs: dueAtMs, rollInto: m.status == "active" && !ends ? next : nil) }
+        guard let endMs, !ends else {
             try tx.db.execute(sql: """
-                UPDATE membership SET status = 'cancelled', next_boundary_at_ms = NULL WHERE id = ?
-                """, arguments: [id])
+                UPDATE membership SET status = 'cancelled', next_boundary_at_ms = NULL,
+                    cancels_at_ms = COALESCE(cancels_at_ms, ?) WHERE id = ?
+                """, arguments: [dueAtMs, id])
             return
         }
-        let endMs = try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: next + 1)
         _ = try Credits.grant(tx, client: m.client, scope: plan.scope, source: "membership",
                               quantity: plan.creditsPerCycle, effectiveAtMs: dueAtMs, expiresAtMs: endMs,
                               membership: id, cycle: next, boundaryExpiry: true,
@@ -161,8 +174,9 @@ enum Memberships {
         if let next, remaining > 0 {
             let roll = min(remaining, plan.rolloverMax ?? remaining)
             if roll > 0 {
-                let expiresMs = try plan.rolloverExpiresAfterCycles.map {
-                    try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: next + $0)
+                // Rolled-over credits whose expiry would fall after 9999-12-31 do not expire.
+                let expiresMs = try plan.rolloverExpiresAfterCycles.flatMap {
+                    try cycleStartMsWithinCalendar(tx, m, plan: plan, cycle: next + $0)
                 }
                 let rollover = try LotRecord.insert(
                     tx.db, client: lot.clientId, scope: lot.scope, source: "rollover", quantity: roll,
