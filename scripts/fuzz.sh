@@ -41,7 +41,8 @@ TIMEFORMAT='%R %U %S'
 grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|SUMMARY|==[0-9]+==ERROR)' "$log" | grep -E 'INITED|DONE|number_of_executed_units|average_exec_per_sec|peak_rss|SUMMARY|ERROR' || true
 runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1)
-cov=$(grep -E '^#[0-9]+' "$log" | sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/p' | tail -1)
+# (|| true: a crash on a seed, before libFuzzer prints any #N line, must still reach the summary)
+cov=$(grep -E '^#[0-9]+' "$log" | sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/p' | tail -1 || true)
 crashes=$(find .build/fuzz-artifacts -newer "$log" -name '*-*' | wc -l)
 if [ "$status" -ne 0 ]; then tail -60 "$log" >&2; fi
 read -r wall user system <"$timing" || true
