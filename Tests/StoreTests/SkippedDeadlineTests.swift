@@ -77,4 +77,24 @@ import Testing
         #expect(try f.ledger.skippedDeadlineCount() == 0)
         #expect(try f.ledger.verify().ok)
     }
+
+    @Test func resumeThatWouldMoveTheNextBoundaryPast9999IsRefused() throws {
+        // Given a yearly membership starting 9990-01-01, paused at once
+        let f = try Fixture()
+        try f.client("ann")
+        _ = try f.run(Ledger.planCreate(PlanCreateParams(id: "yearly", name: "Yearly", creditsPerCycle: 1,
+                                                          period: "year"), by: f.actor))
+        _ = try f.run(Ledger.membershipCreate(MembershipCreateParams(id: "m1", client: "ann", plan: "yearly",
+                                                                     startsOn: "9990-01-01"), by: f.actor))
+        _ = try f.run(Ledger.membershipPause(IdActionParams(id: "m1"), by: f.actor))
+        // When it is resumed ten years later (its first boundary would move into year 10000)
+        f.nowMs += 3_660 * 86_400_000
+        let failure = error { try f.run(Ledger.membershipResume(IdActionParams(id: "m1"), by: f.actor)) }
+        // Then it is invalid_params, and the membership stays paused
+        guard case .invalidParams = failure else {
+            Issue.record("expected invalid_params, got \(String(describing: failure))")
+            return
+        }
+        #expect(try f.ledger.membership("m1").status == "paused")
+    }
 }

@@ -222,8 +222,6 @@ enum Memberships {
         let plan = try plan(tx.db, m.plan)
         let pausedDays = m.pausedDays + days
         let nextMs = try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: pausedDays, cycle: m.cycle + 1)
-        // That boundary needs the cycle after it to start within the calendar too (its lot's end).
-        _ = try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: pausedDays, cycle: m.cycle + 2)
         try tx.db.execute(sql: """
             UPDATE membership SET status = 'active', paused_at_ms = NULL, paused_days = ?, next_boundary_at_ms = ?
             WHERE id = ?
