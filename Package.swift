@@ -73,7 +73,8 @@ let package = Package(
         ]),
         // libFuzzer target over RPCParser + the ledger methods; empty unless built by scripts/fuzz.sh
         // (-D FUZZING, ASan, libFuzzer coverage through fuzzCoverage), so normal builds are unaffected.
-        .executableTarget(name: "creditd-fuzz", dependencies: ["CreditdKit", "CreditProtocol", "Store", "Scheduling"],
+        .executableTarget(name: "creditd-fuzz", dependencies: ["CreditdKit", "CreditProtocol", "Store", "Scheduling",
+                                                               .product(name: "Logging", package: "swift-log")],
                           swiftSettings: fuzzCoverage, linkerSettings: fuzzLinking),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "CreditProtocol",

@@ -3,7 +3,12 @@
 
 Seeds: every request of docs/PROTOCOL.md's transcripts alone and all of them in order as one
 session (one line each), batches, every method with the fuzz world's seed ids (yoga, ws, c1, c2),
-and garbage: broken JSON, invalid UTF-8, deep nesting, huge numbers, wrong types.
+every instant-taking param with 0-12 fraction digits, every offset form and the edge years,
+the read-only (0x01) and role-less (0x02) callers, and garbage: broken JSON, invalid UTF-8, deep
+nesting, huge and fractional numbers, wrong types.
+
+Also writes fuzz/creditd.dict, the mutator's dictionary (scripts/fuzz.sh -dict=): every method,
+every params key, instants, offsets, dates and numbers at the edges.
 """
 import hashlib, json, os, re, sys
 
@@ -102,9 +107,64 @@ garbage = [
 for g in garbage:
     add(g)
 
+# Instants: 0-12 fraction digits, every offset form, years 0000/0001/9999, in every instant param.
+FRACTIONS = [""] + ["." + "123456789012"[:n] for n in range(1, 13)]
+OFFSETS = ["Z", "z", "+00:00", "-00:00", "+01:00", "-12:00", "+14:00", "+23:59", "-23:59", "+0100", "+01", "+24:00", ""]
+YEARS = ["0000", "0001", "1969", "2026", "9999"]
+instants = [f"2026-01-10T10:00:00{f}Z" for f in FRACTIONS] + [f"2026-01-10T10:00:00.5{o}" for o in OFFSETS]
+instants += [f"{y}-01-01T00:00:00Z" for y in YEARS] + [f"{y}-12-31T23:59:59.999999{o}" for y in YEARS for o in ("Z", "-23:59")]
+instants += ["2026-01-10t10:00:00z", "2026-01-10 10:00:00Z", "2026-02-29T10:00:00Z", "2026-01-10T24:00:00Z",
+             "2026-01-10T10:00:60Z", "2026-01-10T10:00:00.Z"]
+for t in instants:
+    add(req("history.list", {"client": "c1", "from": t}))
+    add(req("balance.get", {"client": "c1", "as_of": t}))
+    add(req("booking.create", {"id": "bt", "client": "c1", "session_type": "yoga", "starts_at": t}))
+    add(req("credit.issue", {"client": "c1", "session_type": "yoga", "credits": 1, "expires_at": t}))
+    add(req("clock.set", {"now": t}))
+for d in ["0001-01-01", "9999-12-31", "9999-01-01", "0000-01-01", "2024-02-29", "2026-02-29"]:
+    add(req("credit.issue", {"client": "c1", "session_type": "yoga", "credits": 1, "expires_on": d}))
+    add("\n".join([req("plan.create", {"id": "c120", "name": "Century", "credits_per_cycle": 1, "period": "year",
+                                        "period_count": 120}),
+                    req("membership.create", {"id": "m9", "client": "c1", "plan": "c120", "starts_on": d}, 2),
+                    req("clock.set", {"now": "9999-06-01T00:00:00Z"}, 3), req("daemon.verify", {}, 4)]))
+# Numbers: huge, negative, fractional, exponents, in an integer param.
+for n in ["1.5", "1.0", "1e3", "-0", "9223372036854775808", "1e1000", "0.1", "100001", "-9223372036854775809"]:
+    add('{"jsonrpc":"2.0","id":1,"method":"credit.issue","params":{"client":"c1","session_type":"yoga","credits":%s}}' % n)
+    add('{"jsonrpc":"2.0","id":%s,"method":"studio.get"}' % n)
+# Deep nesting inside params, at and past the limit.
+for depth in (31, 32, 33, 100):
+    add('{"jsonrpc":"2.0","id":1,"method":"client.create","params":{"id":"d","name":"D","x":%s1%s}}' % ("[" * depth, "]" * depth))
+# The other callers: a read-only role and no role (FuzzWorld.run's first byte).
+for method, params in per_method[:12]:
+    add(b"\x01" + req(method, params).encode())
+    add(b"\x02" + req(method, params).encode())
+
 for name in os.listdir(out):
     os.remove(os.path.join(out, name))
 for data in seeds:
     with open(os.path.join(out, hashlib.sha1(data).hexdigest()[:16]), "wb") as f:
         f.write(data)
 print(f"{len(set(seeds))} seeds in fuzz/corpus", file=sys.stderr)
+
+# The dictionary: whole tokens the mutator would take long to build byte by byte.
+methods = re.findall(r'case \w+ = "([a-z_]+\.[a-z_]+)"', open(os.path.join(root, "Sources/CreditProtocol/Method.swift")).read())
+keys = {k for _, p in per_method for k in p} | {"idempotency_key", "staff", "as_of", "from", "to", "now", "seconds",
+                                                  "dry_run", "reset", "rows", "line", "note", "mode", "when"}
+tokens = ['"%s"' % m for m in sorted(set(methods))] + ['"%s":' % k for k in sorted(keys)]
+tokens += ['{"jsonrpc":"2.0",', '"jsonrpc"', '"2.0"', '"id":', '"method":', '"params":', "null", "true", "false",
+           "[]", "{}", "\\u0000", "\\ud800", "\\u202e", '"yoga"', '"ws"', '"c1"', '"c2"', '"any"', '"week"', '"month"',
+           '"year"']
+tokens += ['"%s"' % t for t in instants] + ["00" + f for f in FRACTIONS if f] + OFFSETS[:-1]
+tokens += ['"%s"' % d for d in ["0001-01-01", "9999-12-31", "0000-01-01", "2024-02-29"]] + ["T", "t", " ", "."]
+tokens += ["0", "-1", "1.5", "1e3", "1E-3", "1.5e308", "9223372036854775807", "9223372036854775808",
+           "-9223372036854775809", "18446744073709551616", "100000", "120", "3155760000", "[" * 33, "{\"a\":" * 16]
+
+def escape(token):
+    return "".join("\\\\" if c == "\\" else '\\"' if c == '"' else c if 32 <= ord(c) < 127 else "\\x%02x" % ord(c)
+                   for c in token)
+
+with open(os.path.join(root, "fuzz", "creditd.dict"), "w") as f:
+    f.write("# libFuzzer dictionary of creditd-fuzz (scripts/fuzz.sh -dict=), written by scripts/fuzz-seeds.py\n")
+    for i, token in enumerate(dict.fromkeys(tokens)):
+        f.write('kw%d="%s"\n' % (i, escape(token)))
+print(f"{len(set(tokens))} tokens in fuzz/creditd.dict", file=sys.stderr)

@@ -33,13 +33,16 @@ status=0
 # The shell's `time`: wall and CPU seconds of the fuzzer (the machine may be shared: exec per CPU-second
 # is the comparable rate). seconds=0 runs until -runs=N or a crash.
 TIMEFORMAT='%R %U %S'
-{ time "$binary" .build/fuzz-corpus fuzz/corpus -max_total_time="$seconds" -max_len=512 -timeout=30 \
+# The dictionary (fuzz/creditd.dict) gives the mutator whole tokens: method names, keys, instants
+# with 0-12 fraction digits and every offset form, edge years, huge and fractional numbers.
+{ time "$binary" .build/fuzz-corpus fuzz/corpus -dict=fuzz/creditd.dict -max_total_time="$seconds" -max_len=512 -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=.build/fuzz-artifacts/ "$@" 2>"$log" ; } 2>"$timing" \
     || status=$?
 grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|SUMMARY|==[0-9]+==ERROR)' "$log" | grep -E 'INITED|DONE|number_of_executed_units|average_exec_per_sec|peak_rss|SUMMARY|ERROR' || true
 runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1)
-cov=$(grep -E '^#[0-9]+' "$log" | sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/p' | tail -1)
+# (|| true: a crash on a seed, before libFuzzer prints any #N line, must still reach the summary)
+cov=$(grep -E '^#[0-9]+' "$log" | sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/p' | tail -1 || true)
 crashes=$(find .build/fuzz-artifacts -newer "$log" -name '*-*' | wc -l)
 if [ "$status" -ne 0 ]; then tail -60 "$log" >&2; fi
 read -r wall user system <"$timing" || true

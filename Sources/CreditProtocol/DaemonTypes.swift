@@ -2,18 +2,37 @@
 public struct SchedulerStatus: Codable, Sendable {
     public var processed: Int
     public var nextDeadline: Timestamp?
+    /// How late the daemon was for work that came due while it ran.
     public var lagMs: LagFigures
-    public init(processed: Int, nextDeadline: Timestamp?, lagMs: LagFigures) {
+    /// Deadlines processed that were already overdue when the daemon learnt of them (created in
+    /// the past, or due before it started): not counted in `lagMs`.
+    public var overdueAtCreation: Int
+    /// Deadlines the scheduler could not process and skipped (each listed by `daemon.verify`).
+    public var skipped: Int
+    public init(processed: Int, nextDeadline: Timestamp?, lagMs: LagFigures, overdueAtCreation: Int = 0,
+                skipped: Int = 0) {
         self.processed = processed
         self.nextDeadline = nextDeadline
         self.lagMs = lagMs
+        self.overdueAtCreation = overdueAtCreation
+        self.skipped = skipped
     }
-    enum CodingKeys: String, CodingKey { case processed, nextDeadline, lagMs }
+    enum CodingKeys: String, CodingKey { case processed, nextDeadline, lagMs, overdueAtCreation, skipped }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        processed = try c.decode(Int.self, forKey: .processed)
+        nextDeadline = try c.decodeIfPresent(Timestamp.self, forKey: .nextDeadline)
+        lagMs = try c.decode(LagFigures.self, forKey: .lagMs)
+        overdueAtCreation = try c.decodeIfPresent(Int.self, forKey: .overdueAtCreation) ?? 0
+        skipped = try c.decodeIfPresent(Int.self, forKey: .skipped) ?? 0
+    }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(processed, forKey: .processed)
         try c.encode(nextDeadline, forKey: .nextDeadline)
         try c.encode(lagMs, forKey: .lagMs)
+        try c.encode(overdueAtCreation, forKey: .overdueAtCreation)
+        try c.encode(skipped, forKey: .skipped)
     }
 }
 

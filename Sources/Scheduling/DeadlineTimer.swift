@@ -63,6 +63,9 @@ public final class DeadlineTimer: @unchecked Sendable {
             return state.started
         }
         precondition(!alreadyStarted, "DeadlineTimer.start() called twice")
+        // Work due before the start is catch-up, counted apart from the lag.
+        let startMs = clock.nowMs()
+        lock.withLock { state.caughtUpAtMs = startMs }
         onQueue {
             if clock.followsWallTime {
                 let timer = DispatchSource.makeTimerSource(flags: [], queue: queue)
@@ -135,7 +138,7 @@ public final class DeadlineTimer: @unchecked Sendable {
             }
             total += processed
             retryDelayMs = 0
-            lock.withLock { state.nextDeadlineMs = next }
+            lock.withLock { state.learnt(next: next, nowMs: clock.nowMs()) }
             guard let next else {
                 arm(atMs: nil, nowMs: nowMs)
                 return total
@@ -179,7 +182,7 @@ public final class DeadlineTimer: @unchecked Sendable {
             fail(error)
             return
         }
-        lock.withLock { state.nextDeadlineMs = next }
+        lock.withLock { state.learnt(next: next, nowMs: clock.nowMs()) }
         // A manual clock moves only through runDueNow(); here it just refreshes the stats.
         guard clock.followsWallTime else { return }
         let nowMs = clock.nowMs()
@@ -226,12 +229,29 @@ private struct SharedState {
     var processed = 0
     var errors = 0
     var nextDeadlineMs: Int64?
+    /// The last instant at which everything due had been processed (at first: the start). A
+    /// deadline due at or before it that is processed later did not exist then: it was created
+    /// already overdue (a booking entered after the fact, a year-0001 instant) or was due before
+    /// the daemon started, so its lateness is not the timer's and stays out of the lag figures.
+    var caughtUpAtMs = Int64.min
+    var overdueAtCreation = 0
     var lagMaxMs: Int64 = 0
     // Lags above ~400 days are recorded as that; the exact maximum is kept separately.
     var lags = Histogram<UInt64>(highestTrackableValue: 400 * 86_400_000, numberOfSignificantValueDigits: .three)
 
+    /// The processor's earliest deadline as read at `nowMs`: when it is not due yet, the timer
+    /// was caught up at `nowMs`.
+    mutating func learnt(next: Int64?, nowMs: Int64) {
+        nextDeadlineMs = next
+        if next.map({ $0 > nowMs }) ?? true { caughtUpAtMs = max(caughtUpAtMs, nowMs) }
+    }
+
     mutating func record(dues: [Int64], nowMs: Int64) {
         for dueMs in dues {
+            guard dueMs > caughtUpAtMs else {
+                overdueAtCreation += 1
+                continue
+            }
             let lagMs = max(nowMs - dueMs, 0)
             lagMaxMs = max(lagMaxMs, lagMs)
             _ = lags.record(min(UInt64(lagMs), lags.highestTrackableValue))
@@ -245,6 +265,6 @@ private struct SharedState {
             processed: processed, nextDeadlineMs: nextDeadlineMs,
             lagP50Ms: empty ? 0 : min(Int64(lags.valueAtPercentile(50)), lagMaxMs),
             lagP99Ms: empty ? 0 : min(Int64(lags.valueAtPercentile(99)), lagMaxMs),
-            lagMaxMs: lagMaxMs, errors: errors)
+            lagMaxMs: lagMaxMs, errors: errors, overdueAtCreation: overdueAtCreation)
     }
 }

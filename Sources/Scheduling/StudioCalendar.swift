@@ -91,23 +91,34 @@ public struct StudioCalendar: Sendable {
     /// Start date of cycle `cycle` (0-based) of a membership anchored on `anchor`:
     /// anchor + cycle * periodCount periods. Monthly/yearly keep the anchor's day, clamped to short months,
     /// always computed from the anchor (never from the previous cycle), so Jan 31 -> Feb 28/29 -> Mar 31 -> Apr 30.
-    /// - Precondition: `periodCount >= 1`, `cycle >= 0`, and the result lies within years 0001...9999.
+    /// - Precondition: `periodCount >= 1`, `cycle >= 0`, and the result lies within years 0001...9999;
+    ///   use ``cycleStartDateIfRepresentable(anchor:period:periodCount:cycle:)`` for stored or untrusted data.
     public func cycleStartDate(anchor: LocalDate, period: Period, periodCount: Int, cycle: Int) -> LocalDate {
         precondition(periodCount >= 1, "periodCount must be >= 1, got \(periodCount)")
         precondition(cycle >= 0, "cycle must be >= 0, got \(cycle)")
+        guard let date = cycleStartDateIfRepresentable(anchor: anchor, period: period, periodCount: periodCount,
+                                                       cycle: cycle) else {
+            preconditionFailure("cycle \(cycle) of \(anchor) leaves years 0001...9999")
+        }
+        return date
+    }
+
+    /// ``cycleStartDate(anchor:period:periodCount:cycle:)``, or nil when the arguments are out of
+    /// range (`periodCount < 1`, `cycle < 0`) or the date would leave years 0001...9999. Never traps.
+    public func cycleStartDateIfRepresentable(anchor: LocalDate, period: Period, periodCount: Int,
+                                              cycle: Int) -> LocalDate? {
+        guard periodCount >= 1, cycle >= 0 else { return nil }
         let (steps, overflow) = periodCount.multipliedReportingOverflow(by: cycle)
-        precondition(!overflow, "cycle \(cycle) x \(periodCount) overflows")
+        guard !overflow else { return nil }
         switch period {
         case .week:
             let (days, overflow) = steps.multipliedReportingOverflow(by: 7)
-            precondition(!overflow, "cycle \(cycle) overflows")
-            return adding(days: days, to: anchor)
+            return overflow ? nil : anchor.advanced(byDays: days)
         case .month:
             return Self.clamped(anchor: anchor, monthsAfter: steps)
         case .year:
             let (months, overflow) = steps.multipliedReportingOverflow(by: 12)
-            precondition(!overflow, "cycle \(cycle) overflows")
-            return Self.clamped(anchor: anchor, monthsAfter: months)
+            return overflow ? nil : Self.clamped(anchor: anchor, monthsAfter: months)
         }
     }
 
@@ -139,15 +150,14 @@ public struct StudioCalendar: Sendable {
 
     // MARK: - Private
 
-    private static func clamped(anchor: LocalDate, monthsAfter months: Int) -> LocalDate {
-        let index = anchor.month - 1 + months
+    private static func clamped(anchor: LocalDate, monthsAfter months: Int) -> LocalDate? {
+        let (index, overflow) = (anchor.month - 1).addingReportingOverflow(months)
+        guard !overflow else { return nil }
         let year = anchor.year + floorDiv(index, 12)
+        guard (1...9999).contains(year) else { return nil }
         let month = index - floorDiv(index, 12) * 12 + 1
         let day = Swift.min(anchor.day, LocalDate.daysInMonth(year: year, month: month))
-        guard let date = LocalDate(year: year, month: month, day: day) else {
-            preconditionFailure("\(anchor) + \(months) months leaves years 0001...9999")
-        }
-        return date
+        return LocalDate(year: year, month: month, day: day)
     }
 
     private func offsetSeconds(at seconds: Int64) -> Int64 {

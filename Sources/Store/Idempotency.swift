@@ -15,27 +15,38 @@ enum Idempotency {
 
     static func run<R>(_ operation: LedgerOperation<R>, in tx: Tx) throws -> R {
         guard let key = operation.idempotencyKey, !operation.dryRun else { return try operation.body(tx) }
+        if let stored: R = try replay(key: key, method: operation.method, paramsText: operation.paramsText, in: tx) {
+            return stored
+        }
+        let result = try operation.body(tx)
+        try remember(key: key, method: operation.method, paramsText: operation.paramsText, result: result, in: tx)
+        return result
+    }
+
+    /// The first result under `key` when it was used for this very request; `idempotency_conflict`
+    /// when it was used for another; nil when it is new.
+    static func replay<R: Decodable>(key: String, method: Method, paramsText: String, in tx: Tx) throws -> R? {
         let row = try Row.fetchOne(
             tx.db.cachedStatement(sql: "SELECT method, params, result FROM idempotency_key WHERE key = ?"),
             arguments: [key])
-        if let row {
-            let method: String = row[0]
-            let params: String = row[1]
-            guard method == operation.method.rawValue, params == operation.paramsText else {
-                throw LedgerError.idempotencyConflict(
-                    "idempotency_key \(key) was already used for a different request")
-            }
-            let stored: String = row[2]
-            return try JSONDecoder().decode(R.self, from: Data(stored.utf8))
+        guard let row else { return nil }
+        let storedMethod: String = row[0]
+        let params: String = row[1]
+        guard storedMethod == method.rawValue, params == paramsText else {
+            throw LedgerError.idempotencyConflict("idempotency_key \(key) was already used for a different request")
         }
-        let result = try operation.body(tx)
+        let stored: String = row[2]
+        return try JSONDecoder().decode(R.self, from: Data(stored.utf8))
+    }
+
+    /// Keeps `result` under `key` for the retention period.
+    static func remember<R: Encodable>(key: String, method: Method, paramsText: String, result: R, in tx: Tx) throws {
         let text = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
         try tx.db.cachedStatement(sql: """
             INSERT INTO idempotency_key (key, method, params, result, created_at_ms, expires_at_ms)
             VALUES (?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [key, operation.method.rawValue, operation.paramsText, text, tx.nowMs,
+            """).execute(arguments: [key, method.rawValue, paramsText, text, tx.nowMs,
                                      tx.nowMs + tx.ledger.idempotencyRetentionMs])
-        return result
     }
 
     /// Forgets keys whose retention ended at or before `nowMs`, at most `limit` of them.

@@ -23,6 +23,8 @@ public final class Ledger: @unchecked Sendable {
     private let hooks = Hooks()
     /// The database file as opened, checked after every commit (nil in memory).
     let fileWatch: DatabaseFileWatch?
+    /// Hears each deadline the scheduler had to skip (`DeadlineFailures`).
+    let skippedDeadlineHook = SkippedDeadlineHook()
 
     /// Opens (creating and migrating if needed) the ledger at `path`, or an in-memory one when `path` is nil.
     /// `willMigrate` hears the identifiers of the migrations about to run on an existing database
@@ -306,6 +308,12 @@ public final class Ledger: @unchecked Sendable {
             }
         }
         if let firstError { throw firstError }
+    }
+
+    /// Publishes the events of a transaction run outside `performBatch` (a chunk of an import).
+    func afterOwnCommit(events: [EventRecord], deadlinesMoved: Bool) {
+        readers.commits.committed()
+        hooks.afterCommit(count: events.count, events: events.map(\.item), deadlinesMoved: deadlinesMoved)
     }
 
     /// Publishes the scheduler's committed events; scheduler writes never need a re-arm hint.

@@ -1,4 +1,5 @@
 import CreditProtocol
+import Foundation
 import GRDB
 import Scheduling
 
@@ -186,18 +187,46 @@ extension Ledger: DeadlineProcessor {
     }
 
     /// Processes at most `batchMax` due deadlines in order, in one transaction, as the scheduler.
+    /// A deadline that cannot be processed is skipped (see `DeadlineFailures`) and counts as handled.
     public func processDue(nowMs: Int64, batchMax: Int) throws -> [Int64] {
-        precondition(batchMax >= 1)
+        guard batchMax >= 1 else { throw LedgerError.internalError("batchMax must be >= 1, got \(batchMax)") }
         if let fault = fileWatch?.latched { throw LedgerError.unavailable(fault) }
+        do {
+            return try processDue(nowMs: nowMs, batchMax: batchMax, skippingFailures: false)
+        } catch LedgerError.unavailable(let message) {
+            throw LedgerError.unavailable(message)
+        } catch {
+            // Some deadline in the batch throws: run the batch again, each run in a savepoint.
+            return try processDue(nowMs: nowMs, batchMax: batchMax, skippingFailures: true)
+        }
+    }
+
+    /// Deadlines skipped so far (`daemon.status`).
+    public func skippedDeadlineCount() throws(LedgerError) -> Int {
+        try read { db in try DeadlineFailures.count(db) }
+    }
+
+    /// `hook` hears each deadline the scheduler skips: kind, subject, due instant and why.
+    public func setSkippedDeadlineHook(_ hook: @escaping @Sendable (_ kind: String, _ subject: String,
+                                                                     _ atMs: Int64, _ reason: String) -> Void) {
+        skippedDeadlineHook.set(hook)
+    }
+
+    private func processDue(nowMs: Int64, batchMax: Int, skippingFailures: Bool) throws -> [Int64] {
         var processed: [Int64] = []
         var committed: [EventRecord] = []
+        var failures: [DeadlineFailures.Failure] = []
         do {
             try writer.write { db in
                 processed = []
                 let tx = Tx(db: db, nowMs: nowMs, ledger: self)
                 tx.actor = .scheduler
                 let dues = try Deadlines.due(db, nowMs: nowMs, limit: batchMax)
-                try Deadlines.process(tx, dues)
+                if skippingFailures {
+                    failures = try DeadlineFailures.processSkippingFailures(tx, dues)
+                } else {
+                    try Deadlines.process(tx, dues)
+                }
                 processed = dues.map(\.atMs)
                 committed = tx.events
             }
@@ -206,7 +235,22 @@ extension Ledger: DeadlineProcessor {
         }
         readers.commits.committed()
         if let fault = fileWatch?.check() { throw LedgerError.unavailable(fault) }
+        for failure in failures {
+            skippedDeadlineHook.call(failure.kind, failure.subject, failure.atMs, failure.reason)
+        }
         afterScheduledCommit(events: committed.map(\.item))
         return processed
+    }
+}
+
+/// The hook that hears skipped deadlines.
+final class SkippedDeadlineHook: @unchecked Sendable {
+    typealias Hook = @Sendable (String, String, Int64, String) -> Void
+    private let lock = NSLock()
+    private var hook: Hook?
+
+    func set(_ hook: @escaping Hook) { lock.withLock { self.hook = hook } }
+    func call(_ kind: String, _ subject: String, _ atMs: Int64, _ reason: String) {
+        lock.withLock { hook }?(kind, subject, atMs, reason)
     }
 }

@@ -10,6 +10,7 @@ enum Schema {
         migrator.registerMigration("v3-write-path") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4-allocations-by-booking") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5-event-session-type") { db in try db.execute(sql: v5) }
+        migrator.registerMigration("v6-deadline-failures-chunked-imports") { db in try db.execute(sql: v6) }
         return migrator
     }
 

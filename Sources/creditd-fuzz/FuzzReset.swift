@@ -35,7 +35,7 @@ extension FuzzWorld {
         } catch {
             fatalError("cannot restore the seed image: \(error)")
         }
-        clock = ManualClock(nowMs: Self.startMs)
+        clock.set(nowMs: Self.startMs)
     }
 
     /// Whatever the input did, the ledger's invariants hold after it. An input that committed

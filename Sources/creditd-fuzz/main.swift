@@ -1,6 +1,12 @@
-// libFuzzer target over creditd's request path: the line framer's split, RPCParser, then every
-// request through the same decode + ledger calls the daemon makes (WriteMethods.operation +
-// Ledger.performBatch for writes, ReadMethods.run for reads), as an owner, on an in-memory ledger.
+// libFuzzer target over the very code that serves creditd's socket: each input is a byte stream
+// from one connection, split by the connection's line framer (LineFramer, as LineFrameDecoder),
+// each line taken through Dispatcher.calls(ofLine:) — RPCParser (the request scanner's fast path
+// and its scanned params keys, else Foundation), access and permission checks, Backend.prepare's
+// params decoding — and run by the daemon's own LedgerBackend (read, write, the test clock's
+// clock.set/advance with its DeadlineTimer) on an in-memory ledger. Nothing of the dispatch is
+// mirrored here: this file only orders the calls as the connection handler does (a line's writes
+// in one Backend.write, as the group-commit writer would, before any later read of the line; a
+// write that runs apart, import.commit, through Backend.writeApart after the writes before it).
 //
 // Built only by scripts/fuzz.sh, which passes `-D FUZZING -sanitize=address -parse-as-library` (and has
 // Package.swift add libFuzzer's coverage to creditd's modules); a normal `swift build` compiles the
@@ -10,6 +16,7 @@
 @testable import CreditdKit
 import CreditProtocol
 import Foundation
+import Logging
 import Scheduling
 import Store
 
@@ -41,153 +48,127 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
 
 struct FuzzWorld {
-    /// Deadlines the harness's clock.* may process per input (the daemon has no cap; this keeps
-    /// one input from spending minutes on a century of weekly membership cycles).
-    static let deadlinesPerInput = 2000
     /// 2026-01-05T09:00:00Z, the integration tests' test-clock start.
     static let startMs: Int64 = 1_767_603_600_000
+    /// The framer's line limit here: the daemon's is 1 MiB, beyond libFuzzer's 512-byte inputs;
+    /// a small one lets inputs reach the oversized-line path (the same code, another argument).
+    static let lineBytesMax = 400
+    /// `daemon.backup` gets a directory that cannot be created: the fuzzer must not write files.
+    static let backupDirectory = "/dev/null/creditd-fuzz-backups"
 
-    var ledger: Ledger
+    let ledger: Ledger
     /// The test clock, as `creditd --test-clock`: clock.set / clock.advance move it.
-    var clock = ManualClock(nowMs: FuzzWorld.startMs)
-    var nowMs: Int64 { clock.nowMs() }
-    let owner = Caller(uid: 0, gid: 0, pid: 1, userName: "fuzz", role: "owner",
-                       permissions: Set(Permission.allCases))
+    let clock: ManualClock
+    /// The daemon's own backend on `ledger` and `clock`.
+    let backend: LedgerBackend
 
-    init() { ledger = Self.restorableLedger() }
+    /// Callers by the input's first byte: 0x01 a read-only role, 0x02 no role; else the owner.
+    static let owner = Caller(uid: 0, gid: 0, pid: 1, userName: "fuzz", role: "owner",
+                              permissions: Set(Permission.allCases))
+    static let reader = Caller(uid: 1, gid: 1, pid: 1, userName: "viewer", role: "reader", permissions: [.read])
+    static let stranger = RPCError.permissionDenied("user nobody has no role in creditd's [access] config")
 
-    /// A ledger with a session type `yoga`, clients `c1` and `c2`, and credits for both.
+    init() { self.init(ledger: Self.restorableLedger()) }
+
+    private init(ledger: Ledger) {
+        self.ledger = ledger
+        clock = ManualClock(nowMs: Self.startMs)
+        var logger = Logger(label: "creditd-fuzz")
+        logger.logLevel = .critical
+        backend = LedgerBackend(ledger: ledger, manualClock: clock, backupDirectory: Self.backupDirectory,
+                                hub: SubscriptionHub(), logger: logger, connections: { 1 })
+    }
+
+    /// A ledger with session types `yoga` and `ws`, clients `c1` and `c2`, and credits for both.
     static func seededLedger() -> Ledger {
         do {
             let ledger = try Ledger(path: nil, studio: Studio(timeZone: "UTC", currency: "EUR"))
-            var seed = FuzzWorld(ledger: ledger)
+            let seed = FuzzWorld(ledger: ledger)
             // Line by line, not through run(_:), which starts from this very seed.
-            for line in FuzzSeed.lines.split(separator: "\n") { seed.handle(line: Array(line.utf8)) }
+            for line in FuzzSeed.lines.split(separator: "\n") { seed.handle(line: Array(line.utf8), caller: .success(owner)) }
             return ledger
         } catch {
             fatalError("cannot open an in-memory ledger: \(error)")
         }
     }
 
-    private init(ledger: Ledger) { self.ledger = ledger }
-
     mutating func run(_ bytes: [UInt8]) {
         startInput()
         defer { finishInput() }
-        // The connection handler's framing: lines split at \n, each at most lineBytesMax bytes.
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        where line.count <= Limits.lineBytesMax {
-            handle(line: Array(line))
+        var input = bytes[...]
+        var caller: Result<Caller, RPCError> = .success(Self.owner)
+        switch input.first {
+        case 0x01: caller = .success(Self.reader); input = input.dropFirst()
+        case 0x02: caller = .failure(Self.stranger); input = input.dropFirst()
+        default: break
+        }
+        for frame in LineFramer.frames(of: Array(input), maxLength: Self.lineBytesMax) {
+            guard case .line(let line) = frame else {
+                // RPCConnectionHandler answers an oversized line with this, then stops reading.
+                check(RPCReply.error(id: .null, .requestLimit("request line too long", limit: Self.lineBytesMax)))
+                return
+            }
+            handle(line: line, caller: caller)
         }
     }
 
-    /// One request line, as Dispatcher.handle: a batch's writes go to the ledger as one batch.
-    mutating func handle(line: [UInt8]) {
-        let items: [RPCItem]
-        switch RPCParser.parse(line) {
-        case .blank: return
-        case .failure(let error): check(RPCReply.error(id: .null, error)); return
-        case .single(let item): items = [item]
-        case .batch(let batch): items = batch
+    /// One request line as RPCConnectionHandler takes it, run synchronously: the line's writes go
+    /// to the backend as one batch before any read that follows them (read-your-writes).
+    func handle(line: [UInt8], caller: Result<Caller, RPCError>) {
+        guard let (_, calls) = Dispatcher.calls(ofLine: line, caller: caller, backend: backend) else { return }
+        var writes: [(id: JSONValue?, write: PreparedWrite)] = []
+        for call in calls {
+            switch call {
+            case .reply(let reply):
+                if let reply { check(reply) }
+            case .write(let id, let prepared) where backend.runsApart(prepared):
+                // RPCConnectionHandler runs it after the line's earlier writes, on its own.
+                flush(&writes)
+                reply(id, backend.writeApart(prepared).map(\.json))
+            case .write(let id, let prepared):
+                writes.append((id, prepared))
+            case .read(let id, let call):
+                flush(&writes)
+                reply(id, Result { () throws(WireError) -> Data in try backend.read(call) })
+            case .subscribe(let id, let call):
+                // Dispatcher.subscribe needs a socket's outlet; its first step is this filter.
+                flush(&writes)
+                do {
+                    _ = try SubscriptionHub.filter(from: call.params)
+                    reply(id, .success(Data(#"{"subscription":1}"#.utf8)))
+                } catch {
+                    if let id { check(RPCReply.error(id: id, error)) }
+                }
+            }
         }
-        var writes: [(id: JSONValue?, call: Call)] = []
-        for item in items {
-            let request: RPCRequest
-            switch item {
-            case .invalid(let id, let error, _): check(RPCReply.error(id: id, error)); continue
-            case .request(let valid): request = valid
-            }
-            let id = request.id ?? .null
-            guard let method = Method(rawValue: request.methodName) else {
-                check(RPCReply.error(id: id, .methodNotFound(request.methodName)))
-                continue
-            }
-            let call = Call(method: method, params: request.params, caller: owner)
-            if method.isMutating {
-                writes.append((request.id, call))
-            } else {
-                reply(id, Result { () throws(WireError) -> Data in try read(call) })
-            }
-        }
-        write(writes)
+        flush(&writes)
     }
 
-    /// Reads, including the daemon-level methods LedgerBackend answers itself.
-    func read(_ call: Call) throws(WireError) -> Data {
-        switch call.method {
-        case .eventsSubscribe:
-            do { _ = try SubscriptionHub.filter(from: call.params) } catch { throw WireError(error.reason, error.message) }
-            return Data(#"{"subscription":1}"#.utf8)
-        case .daemonStatus:
-            _ = try WireCoding.decode(EmptyParams.self, call.params)
-            do { _ = try ledger.counts() } catch { throw error.wire }
-            return Data("{}".utf8)
-        case .daemonBackup:
-            // Decoded only: a fuzzer must not write files.
-            _ = try WireCoding.decode(BackupParams.self, call.params)
-            return Data("{}".utf8)
-        case .clockSet:
-            clock.set(nowMs: try WireCoding.decode(ClockSetParams.self, call.params).now.ms)
-            try runDue()
-            return try WireCoding.encode(ClockResult(now: Timestamp(ms: nowMs)))
-        case .clockAdvance:
-            let seconds = try WireCoding.decode(ClockAdvanceParams.self, call.params).seconds
-            guard seconds >= 0, seconds <= 100 * 366 * 86_400 else {
-                throw WireError(.invalidParams, "seconds must be between 0 and 100 years")
-            }
-            clock.advance(seconds: seconds)
-            try runDue()
-            return try WireCoding.encode(ClockResult(now: Timestamp(ms: nowMs)))
-        default:
-            return try ReadMethods.run(call, ledger: ledger, nowMs: nowMs)
+    /// What the group-commit writer does with queued writes: one `Backend.write`.
+    func flush(_ writes: inout [(id: JSONValue?, write: PreparedWrite)]) {
+        guard !writes.isEmpty else { return }
+        for (write, outcome) in zip(writes, backend.write(writes.map(\.write))) {
+            reply(write.id, outcome.map(\.json))
         }
+        writes.removeAll()
     }
 
-    /// What the scheduler's timer does when the clock moves: process due deadlines in batches.
-    func runDue() throws(WireError) {
-        var budget = Self.deadlinesPerInput
-        while budget > 0 {
-            let processed: [Int64]
-            do { processed = try ledger.processDue(nowMs: nowMs, batchMax: 512) } catch {
-                throw WireError(.internalError, "scheduler: \(error)")
-            }
-            if processed.isEmpty { return }
-            budget -= processed.count
+    func reply(_ id: JSONValue?, _ outcome: Result<Data, WireError>) {
+        // An internal error is a bug of the daemon, never the client's fault.
+        if case .failure(let error) = outcome, error.reason == .internalError {
+            fatalError("internal_error: \(error.message)")
         }
+        if let reply = Dispatcher.reply(id: id, outcome) { check(reply) }
     }
 
-    /// LedgerBackend.writeNow: params that do not decode fail alone; the rest is one transaction.
-    func write(_ writes: [(id: JSONValue?, call: Call)]) {
-        var operations: [LedgerOperation<RawResult>] = []
-        var ids: [JSONValue?] = []
-        for (id, call) in writes {
-            do {
-                operations.append(try WriteMethods.operation(for: call))
-                ids.append(id)
-            } catch {
-                reply(id ?? .null, .failure(error))
-            }
-        }
-        guard !operations.isEmpty else { return }
-        for (id, outcome) in zip(ids, ledger.performBatch(operations, nowMs: nowMs)) {
-            reply(id ?? .null, outcome.map(\.json).mapError(\.wire))
-        }
-    }
-
-    func reply(_ id: JSONValue, _ outcome: Result<Data, WireError>) {
-        switch outcome {
-        case .success(let result): check(RPCReply.result(id: id, result))
-        case .failure(let error):
-            // An internal error is a bug of the daemon, never the client's fault.
-            if error.reason == .internalError { fatalError("internal_error: \(error.message)") }
-            check(RPCReply.error(id: id, RPCError(error)))
-        }
-    }
-
-    /// Every reply line must be one valid JSON object.
+    /// Every reply line must be one valid JSON object, and no reply may be an internal error
+    /// (those decided before the backend, such as a failed `prepare`, arrive here as bytes).
     func check(_ reply: Data) {
         guard ReplySyntax.isObjectLine(reply) else {
             fatalError("reply is not a JSON object: \(String(decoding: reply, as: UTF8.self))")
+        }
+        if reply.range(of: Data(#""data":{"reason":"internal_error""#.utf8)) != nil {
+            fatalError("internal_error: \(String(decoding: reply, as: UTF8.self))")
         }
     }
 

@@ -175,7 +175,7 @@ import Testing
         #expect(keys(status).isSuperset(of: ["version", "protocol", "scheduler"]))
         #expect(status["protocol"] as? Int == 1 && status["test_clock"] as? Bool == true)
         let scheduler = try #require(status["scheduler"] as? [String: Any])
-        #expect(keys(scheduler) == ["processed", "next_deadline", "lag_ms"])
+        #expect(keys(scheduler) == ["processed", "next_deadline", "lag_ms", "overdue_at_creation", "skipped"])
         #expect(keys(scheduler["lag_ms"]) == ["p50", "p99", "max"])
         let processedBefore = (before["scheduler"] as? [String: Any])?["processed"] as? Int ?? 0
         #expect((scheduler["processed"] as? Int ?? 0) >= processedBefore + 2)

@@ -131,26 +131,48 @@ private func makeTimer(_ clock: any Clock, _ processor: FakeProcessor, batchMax:
     }
 
     @Test func statsRecordLag() {
-        // Given deadlines 1000 ms, 500 ms and 0 ms overdue
+        // Given deadlines 0, 500 and 1000 ms after the start, known before they are due
         let processor = FakeProcessor([
-            Deadline(atMs: t0 - 1_000, kind: .expireLot, subjectId: "a"),
-            Deadline(atMs: t0 - 500, kind: .expireLot, subjectId: "b"),
-            Deadline(atMs: t0, kind: .expireLot, subjectId: "c"),
+            Deadline(atMs: t0, kind: .expireLot, subjectId: "a"),
+            Deadline(atMs: t0 + 500, kind: .expireLot, subjectId: "b"),
+            Deadline(atMs: t0 + 1_000, kind: .expireLot, subjectId: "c"),
+            Deadline(atMs: t0 + 30 * 86_400_000, kind: .expireLot, subjectId: "late"),
         ])
-        let timer = makeTimer(ManualClock(nowMs: t0), processor)
+        let clock = ManualClock(nowMs: t0 - 1)
+        let timer = makeTimer(clock, processor)
         #expect(timer.stats == SchedulerStats())
-        // When caught up / Then lag is now - due per deadline
         timer.start()
+        // When the timer runs 1000 ms after the first / Then lag is now - due per deadline
+        clock.set(nowMs: clock.nowMs() + 1_001)
+        #expect(timer.runDueNow() == 3)
         let stats = timer.stats
         #expect(stats.processed == 3)
         #expect(stats.lagP50Ms == 500)
         #expect(stats.lagP99Ms == 1_000)
         #expect(stats.lagMaxMs == 1_000)
-        #expect(stats.errors == 0)
+        #expect(stats.errors == 0 && stats.overdueAtCreation == 0)
         // And a long downtime's lag is reported exactly as the maximum
-        processor.add(Deadline(atMs: t0 - 30 * 86_400_000, kind: .expireLot, subjectId: "old"))
+        clock.set(nowMs: clock.nowMs() + 60 * 86_400_000)
         #expect(timer.runDueNow() == 1)
-        #expect(timer.stats.lagMaxMs == 30 * 86_400_000)
+        #expect(timer.stats.lagMaxMs == 30 * 86_400_000 + 1_000)
+        timer.stop()
+    }
+
+    @Test func workCreatedAlreadyOverdueIsCountedApartFromTheLag() {
+        // Given a timer caught up at t0, with a deadline overdue before the start (catch-up)
+        let processor = FakeProcessor([Deadline(atMs: t0 - 86_400_000, kind: .expireLot, subjectId: "before-start")])
+        let clock = ManualClock(nowMs: t0)
+        let timer = makeTimer(clock, processor)
+        timer.start()
+        // When work due ten years and a day ago is created, and the clock moves on a second
+        processor.add(Deadline(atMs: t0 - 3_650 * 86_400_000, kind: .expireLot, subjectId: "entered-late"))
+        processor.add(Deadline(atMs: Int64(-62_135_596_800_000), kind: .expireLot, subjectId: "year-0001"))
+        clock.set(nowMs: clock.nowMs() + 1_000)
+        #expect(timer.runDueNow() == 2)
+        // Then none of the three is lag: they are counted apart
+        let stats = timer.stats
+        #expect(stats.processed == 3 && stats.overdueAtCreation == 3)
+        #expect(stats.lagMaxMs == 0 && stats.lagP99Ms == 0)
         timer.stop()
     }
 

@@ -68,7 +68,19 @@ protocol Backend: Sendable {
     /// Mutating calls applied in ONE transaction, each in its own savepoint; one outcome per call, same order.
     /// A failing call does not affect the others. Durable (fsynced) when this returns.
     func write(_ writes: [PreparedWrite]) -> [Result<RawResult, WireError>]
+    /// Whether a mutating call runs apart from the group-commit writer, as transactions of its own
+    /// with other writes between them (a large import's commit): then `writeApart` runs it.
+    func runsApart(_ write: PreparedWrite) -> Bool
+    /// Runs a call for which `runsApart` is true, to its end, on `Dispatcher.longWrites`.
+    func writeApart(_ write: PreparedWrite) -> Result<RawResult, WireError>
     /// Shutdown, after the last write: stops background work (the scheduler), waiting for a
     /// transaction in progress to commit, but never longer than `timeoutSeconds`.
     func stop(timeoutSeconds: Int)
+}
+
+extension Backend {
+    func runsApart(_ write: PreparedWrite) -> Bool { false }
+    func writeApart(_ call: PreparedWrite) -> Result<RawResult, WireError> {
+        write([call]).first ?? .failure(WireError(.internalError, "the backend returned no outcome"))
+    }
 }

@@ -22,13 +22,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     /// How long systemd is asked to wait for start-up while migrations run.
     private static let migrationTimeoutUsec = 3_600_000_000
 
-    init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
-         connections: @escaping @Sendable () -> Int) throws {
+    convenience init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
+                     connections: @escaping @Sendable () -> Int) throws {
         let directory = (config.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
                                                 withIntermediateDirectories: true)
-        databaseLock = try DatabaseLock.acquire(databasePath: config.databasePath)
+        let databaseLock = try DatabaseLock.acquire(databasePath: config.databasePath)
         let studio = Studio(timeZone: config.studio.timeZone, currency: config.studio.currency)
+        let ledger: Ledger
         do {
             ledger = try Ledger(path: config.databasePath, studio: studio,
                                 idempotencyRetentionDays: config.idempotencyRetentionDays) { pending in
@@ -47,15 +48,21 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         // The ledger keeps its own studio settings: the config's [studio] only seeded a new database.
         try StudioSeed.check(config: config, ledger: ledger, logger: logger)
-        if let testClock {
-            let manual = ManualClock(nowMs: Int64((testClock.timeIntervalSince1970 * 1000).rounded()))
-            manualClock = manual
-            clock = manual
-        } else {
-            manualClock = nil
-            clock = SystemClock()
-        }
-        backupDirectory = (directory.isEmpty ? "." : directory) + "/backups"
+        let manualClock = testClock.map { ManualClock(nowMs: Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        self.init(ledger: ledger, manualClock: manualClock, databaseLock: databaseLock,
+                  backupDirectory: (directory.isEmpty ? "." : directory) + "/backups", hub: hub, logger: logger,
+                  connections: connections)
+    }
+
+    /// The backend around an open ledger: on `manualClock` (a test clock) or the system clock.
+    /// Also what the fuzz target serves its inputs with (no lock: an in-memory ledger).
+    init(ledger: Ledger, manualClock: ManualClock?, databaseLock: DatabaseLock? = nil, backupDirectory: String,
+         hub: SubscriptionHub, logger: Logger, connections: @escaping @Sendable () -> Int) {
+        self.ledger = ledger
+        self.manualClock = manualClock
+        self.databaseLock = databaseLock
+        clock = manualClock ?? SystemClock()
+        self.backupDirectory = backupDirectory
         refusedWrites = RefusedWriteLog(logger: logger, clock: clock)
         ledger.setFaultHook { fault in
             logger.error("\(fault)")
@@ -68,6 +75,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             logger.error("scheduler: \(error)")
         }
         ledger.setDeadlineHook { [timer] in timer.deadlineMayHaveMoved() }
+        ledger.setSkippedDeadlineHook { kind, subject, atMs, reason in
+            logger.error("scheduler: skipped \(kind) of \(subject) due \(Timestamp(ms: atMs)): \(reason); daemon.verify lists it")
+        }
         // This runs on the single writer before the batch's replies go out: build and encode only what
         // a subscriber takes (with none connected, nothing), so publishing costs writes nothing.
         ledger.setCommitHook(wanted: { hub.hasSubscribers }) { items in
@@ -75,6 +85,14 @@ final class LedgerBackend: Backend, @unchecked Sendable {
                 guard hub.wants(client: item.client, kind: item.event.rawValue) else { return nil }
                 return (try? WireCoding.encode(item)).map { PublishedEvent(client: item.client, kind: item.event.rawValue, json: $0) }
             })
+        }
+        // An import commit a crash interrupted is finished (or, still checking, dropped) first.
+        do {
+            for id in try ledger.recoverImports(nowMs: { [clock] in clock.nowMs() }) {
+                logger.notice("finished import \(id), whose commit was interrupted")
+            }
+        } catch {
+            logger.error("cannot finish an interrupted import commit: \(error.wire.message)")
         }
         // Catch-up: overdue work is processed, in deadline order, before the socket is served.
         timer.start()
@@ -130,6 +148,29 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         return outcomes
     }
 
+    /// `import.commit` runs in bounded transactions (`Ledger.commitImport`), never as one long
+    /// transaction of the group-commit writer: a 200,000-row import held every writer 12.8 s.
+    func runsApart(_ write: PreparedWrite) -> Bool {
+        write.call.method == .importCommit
+    }
+
+    func writeApart(_ write: PreparedWrite) -> Result<RawResult, WireError> {
+        defer { refreshStatus() }
+        do {
+            let params = try WireCoding.decode(ImportCommitParams.self, write.call)
+            let result = try ledger.commitImport(params, by: Actor(user: write.call.caller.userName),
+                                                 nowMs: { [clock] in clock.nowMs() })
+            guard let result else { throw WireError(.internalError, "the import commit stopped") }
+            return .success(RawResult(json: try WireCoding.encode(result)))
+        } catch let error as WireError {
+            return .failure(error)
+        } catch let error as LedgerError {
+            return .failure(error.wire)
+        } catch {
+            return .failure(WireError(.internalError, "\(error)"))
+        }
+    }
+
     private func daemonStatus() throws(WireError) -> DaemonStatus {
         let counts: (lots: Int64, events: Int64)
         do { counts = try ledger.counts() } catch { throw error.wire }
@@ -138,7 +179,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             version: Daemon.version, protocol: Limits.protocolVersion, now: Timestamp(ms: clock.nowMs()),
             testClock: manualClock != nil, connections: connections(), lots: counts.lots, events: counts.events,
             scheduler: SchedulerStatus(processed: stats.processed, nextDeadline: stats.nextDeadlineMs.map(Timestamp.init(ms:)),
-                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs)),
+                                       lagMs: LagFigures(p50: stats.lagP50Ms, p99: stats.lagP99Ms, max: stats.lagMaxMs),
+                                       overdueAtCreation: stats.overdueAtCreation,
+                                       skipped: (try? ledger.skippedDeadlineCount()) ?? 0),
             fault: writeFault)
     }
 

@@ -36,6 +36,9 @@ final class Dispatcher: Sendable {
     let config: ConfigHolder
     /// Long reads run here, one at a time, so they never stall an event loop.
     let slowReads = DispatchQueue(label: "creditd.slow-reads")
+    /// Writes that run apart from the group-commit writer (`Backend.runsApart`: an import's
+    /// commit, many transactions long) run here, one at a time.
+    let longWrites = DispatchQueue(label: "creditd.long-writes")
     /// Peer user and group names are looked up here (NSS may block on LDAP or sssd).
     let identities = DispatchQueue(label: "creditd.identities")
 
@@ -48,7 +51,7 @@ final class Dispatcher: Sendable {
 
     /// The steps of one request line, one per call (a batch has several); nil for a blank line,
     /// which gets no reply at all.
-    func steps(for line: RPCLine, caller: Result<Caller, RPCError>) -> [CallStep]? {
+    static func steps(for line: RPCLine, caller: Result<Caller, RPCError>) -> [CallStep]? {
         switch line {
         case .blank: return nil
         case .failure(let error): return [.reply(RPCReply.error(id: .null, error))]
@@ -101,7 +104,7 @@ final class Dispatcher: Sendable {
     }
 
     /// Decides one call's fate.
-    private func step(_ item: RPCItem, caller: Result<Caller, RPCError>) -> CallStep {
+    private static func step(_ item: RPCItem, caller: Result<Caller, RPCError>) -> CallStep {
         let request: RPCRequest
         switch item {
         case .invalid(let id, let error, let silent):

@@ -31,6 +31,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let id: JSONValue?
     }
 
+    private struct ApartWrite {
+        let slot: CallSlot
+        let write: PreparedWrite
+        let rest: ArraySlice<(index: Int, call: LineCall)>
+        var started = false
+    }
+
     private struct PendingRead {
         let slot: CallSlot
         let call: Call
@@ -56,6 +63,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var writesQueued = 0
     private var writesDone = 0
     private var deferredReads = CircularBuffer<PendingRead>()
+    /// A write running apart from the writer (`Backend.runsApart`), with the calls of its line
+    /// after it: nothing more of this connection is handled until it is done, so its calls keep
+    /// their order.
+    private var apartWrite: ApartWrite?
     private var writeOrigin: ConnectionWrites?
 
     private var identityKnown = false
@@ -172,7 +183,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     /// Room for one more line: its peer is known, and it is under every cap.
     private var mayHandle: Bool {
-        identityKnown && !stopping && !closing && replies.count < inFlightMax && !pausedForBytes
+        identityKnown && !stopping && !closing && apartWrite == nil && replies.count < inFlightMax && !pausedForBytes
             && (context?.channel.isWritable ?? false)
     }
 
@@ -191,24 +202,26 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func handle(line: [UInt8]) {
-        let parsed = RPCParser.parse(line)
-        guard let steps = dispatcher.steps(for: parsed, caller: caller()) else { return }
-        var isBatch = false
-        if case .batch = parsed { isBatch = true }
-        let sequence = replies.open(calls: steps.count, isBatch: isBatch)
+        guard let (isBatch, calls) = Dispatcher.calls(ofLine: line, caller: caller(), backend: dispatcher.backend)
+        else { return }
+        let sequence = replies.open(calls: calls.count, isBatch: isBatch)
         logger.debug("dispatch", metadata: ["bytes": "\(line.count)", "in_flight": "\(replies.count)"])
-        for (index, step) in steps.enumerated() {
-            switch step {
+        route(calls.enumerated().map { (index: $0.offset, call: $0.element) }[...], sequence: sequence)
+    }
+
+    /// Sends each call of line `sequence` on its way, until one that runs apart.
+    private func route(_ calls: ArraySlice<(index: Int, call: LineCall)>, sequence: Int) {
+        for (position, (index, call)) in zip(calls.indices, calls) {
+            switch call {
             case .reply(let reply):
                 replies.finish(sequence, index: index, reply: reply)
-            case .write(let id, let call):
-                do {
-                    unsubmitted.append(try dispatcher.backend.prepare(call))
-                } catch {
-                    // Params that do not decode fail alone, without reaching the writer.
-                    replies.finish(sequence, index: index, reply: Dispatcher.reply(id: id, .failure(error)))
-                    continue
-                }
+            case .write(let id, let prepared) where dispatcher.backend.runsApart(prepared):
+                apartWrite = ApartWrite(slot: CallSlot(sequence: sequence, index: index, id: id), write: prepared,
+                                        rest: calls[(position + 1)...])
+                startApartWriteWhenReady()
+                return
+            case .write(let id, let prepared):
+                unsubmitted.append(prepared)
                 writeSlots.append(CallSlot(sequence: sequence, index: index, id: id))
                 writesQueued += 1
             case .read(let id, let call):
@@ -219,6 +232,30 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 replies.finish(sequence, index: index, reply: dispatcher.subscribe(id: id, call, outlet: subscriptionOutlet(), peer: peer))
             }
         }
+    }
+
+    /// Starts the apart write once the connection's earlier writes are durable.
+    private func startApartWriteWhenReady() {
+        guard var apart = apartWrite, !apart.started, writesDone >= writesQueued, let eventLoop = context?.eventLoop
+        else { return }
+        apart.started = true
+        apartWrite = apart
+        let (backend, write) = (dispatcher.backend, apart.write)
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        dispatcher.longWrites.async { @Sendable in
+            let outcome = backend.writeApart(write)
+            eventLoop.execute { handler.value.apartWriteFinished(outcome) }
+        }
+    }
+
+    private func apartWriteFinished(_ outcome: Result<RawResult, WireError>) {
+        guard let apart = apartWrite else { return }
+        apartWrite = nil
+        guard !closed else { return }
+        replies.finish(apart.slot.sequence, index: apart.slot.index,
+                       reply: Dispatcher.reply(id: apart.slot.id, outcome.map(\.json)))
+        route(apart.rest, sequence: apart.slot.sequence)
+        advance()
     }
 
     /// Runs a read whose earlier writes are durable: here, or on the slow-read queue.
@@ -255,6 +292,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             deferredReads.removeFirst()
             run(read)
         }
+        startApartWriteWhenReady()
         advance()
     }
 

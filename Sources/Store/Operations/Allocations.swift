@@ -87,16 +87,20 @@ enum Allocations {
             guard let lotId = allocation.lot else {
                 try tx.db.execute(sql: "DELETE FROM debt WHERE client_id = ? AND booking_id = ?",
                                   arguments: [client, booking.id])
-                precondition(tx.db.changesCount == 1, "booking \(booking.id) holds debt without a debt row")
+                guard tx.db.changesCount == 1 else {
+                    throw LedgerError.internalError("booking \(booking.id) holds debt without a debt row")
+                }
                 try tx.append(.returned, client: client, scope: booking.sessionType, amount: allocation.credits,
                               credits: allocation.credits, booking: booking.id, note: note,
                               rule: rule.adding(["debt": "cancelled"]), sessionType: booking.sessionType)
                 continue
             }
             guard let lot = try LotRecord.fetch(tx, id: lotId) else {
-                preconditionFailure("booking \(booking.id) names missing lot \(lotId)")
+                throw LedgerError.internalError("booking \(booking.id) names missing lot \(lotId)")
             }
-            precondition(lot.remaining + allocation.credits <= lot.quantity, "return overfills lot \(lotId)")
+            guard lot.remaining + allocation.credits <= lot.quantity else {
+                throw LedgerError.internalError("returning booking \(booking.id)'s credits overfills lot \(lotId)")
+            }
             try tx.append(.returned, client: client, scope: lot.scope, amount: allocation.credits,
                           credits: allocation.credits, lot: lot, booking: booking.id, note: note, rule: rule,
                           sessionType: booking.sessionType)

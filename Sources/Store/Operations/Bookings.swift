@@ -171,7 +171,9 @@ enum Bookings {
 
     /// Forfeits a pending late cancellation: `voided` (amount 0, credits = cost).
     static func settleNow(_ tx: Tx, booking: Booking, atMs: Int64, note: String?, by: String) throws {
-        precondition(booking.status == .cancelPending)
+        guard booking.status == .cancelPending else {
+            throw LedgerError.internalError("booking \(booking.id) is \(booking.status.rawValue), not a pending late cancellation")
+        }
         let pendingNote = try pendingNote(tx, id: booking.id)
         let note = (note?.isEmpty ?? true) ? pendingNote : note
         if booking.creditCost > 0 {

@@ -137,7 +137,7 @@ enum Credits {
     private static func moveDebt(_ tx: Tx, booking: String, credits: Int64, to lot: Int64) throws {
         var allocations = try Bookings.get(tx, id: booking).allocations
         guard let index = allocations.firstIndex(where: { $0.lot == nil }), allocations[index].credits >= credits else {
-            preconditionFailure("booking \(booking) has a debt row but not that debt")
+            throw LedgerError.internalError("booking \(booking) has a debt row but not that debt")
         }
         if allocations[index].credits == credits {
             allocations[index].lot = lot

@@ -11,8 +11,11 @@ enum Imports {
         guard p.rows.count <= Limits.importRowsPerCallMax else {
             throw LedgerError.limitExceeded("at most \(Limits.importRowsPerCallMax) rows per import.stage call")
         }
-        try tx.db.execute(sql: "DELETE FROM import_row WHERE created_at_ms < ?",
-                          arguments: [tx.nowMs - Limits.importStagingSecondsMax * 1000])
+        try ImportCommits.requireNotCommitting(tx.db, p.import)
+        // Rows of an import being committed stay until the commit removes them, however old.
+        try tx.db.execute(sql: """
+            DELETE FROM import_row WHERE created_at_ms < ? AND import_id NOT IN (SELECT import_id FROM import_commit)
+            """, arguments: [tx.nowMs - Limits.importStagingSecondsMax * 1000])
         if p.reset == true { try tx.db.execute(sql: "DELETE FROM import_row WHERE import_id = ?", arguments: [p.import]) }
         var seq = try Int.fetchOne(tx.db, sql: "SELECT COALESCE(MAX(seq), 0) FROM import_row WHERE import_id = ?",
                                    arguments: [p.import]) ?? 0
@@ -48,6 +51,7 @@ enum Imports {
     /// `ImportCheck`); then issues every row in order.
     static func commit(_ tx: Tx, _ p: ImportCommitParams) throws -> ImportResult {
         try Validate.id(p.import, "import")
+        try ImportCommits.requireNotCommitting(tx.db, p.import)
         let rows = try Row.fetchAll(tx.db, sql: """
             SELECT line, client_id, scope, credits, expires_on, note, seq FROM import_row WHERE import_id = ? ORDER BY seq
             """, arguments: [p.import])
@@ -74,6 +78,7 @@ enum Imports {
 
     static func abort(_ tx: Tx, _ p: ImportCommitParams) throws -> ImportResult {
         try Validate.id(p.import, "import")
+        try ImportCommits.requireNotCommitting(tx.db, p.import)
         let row = try Row.fetchOne(tx.db, sql: """
             SELECT COUNT(*), COALESCE(SUM(credits), 0) FROM import_row WHERE import_id = ?
             """, arguments: [p.import])!

@@ -76,6 +76,9 @@ enum Memberships {
         let exists = try Bool.fetchOne(tx.db, sql: "SELECT 1 FROM membership WHERE id = ?", arguments: [p.id]) ?? false
         guard !exists else { throw LedgerError.alreadyExists("membership \(p.id) already exists") }
         let firstMs = try tx.calendar().startOfDayMs(startsOn)
+        // The first boundary issues cycle 0 with cycle 1's start as its end: a membership whose
+        // first cycle would end after 9999-12-31 could never run (the scheduler would skip it).
+        _ = try cycleStartMs(tx, startsOn: startsOn.description, plan: plan, pausedDays: 0, cycle: 1)
         // Creating a backdated membership runs every missed cycle in this one transaction. Unbounded,
         // `starts_on: 0001-01-01` on a weekly plan was ~105k boundaries: the single writer busy for
         // minutes, then catchUp's guard precondition crashed the daemon (found by the fuzzer).
@@ -99,18 +102,37 @@ enum Memberships {
               let dueMs: Int64 = row[0], dueMs <= tx.nowMs {
             try boundary(tx, membership: id, dueAtMs: dueMs)
             guardCount += 1
-            precondition(guardCount < 100_000, "membership \(id) boundaries do not advance")
+            guard guardCount < 100_000 else {
+                throw LedgerError.internalError("membership \(id) boundaries do not advance")
+            }
         }
     }
 
     /// The instant cycle `cycle` starts: local midnight of starts_on + cycle periods + paused days.
+    /// Throws `invalid_params` when that date would leave years 0001...9999 (never traps: the
+    /// scheduler runs this on stored rows).
     static func cycleStartMs(_ tx: Tx, startsOn: String, plan: Plan, pausedDays: Int, cycle: Int) throws -> Int64 {
         let calendar = try tx.calendar()
         guard let anchor = LocalDate(startsOn), let period = Period(rawValue: plan.period) else {
-            preconditionFailure("stored membership has a bad anchor or period")
+            throw LedgerError.internalError("stored membership has a bad anchor \(startsOn) or period \(plan.period)")
         }
-        let date = calendar.cycleStartDate(anchor: anchor, period: period, periodCount: plan.periodCount, cycle: cycle)
-        return calendar.startOfDayMs(calendar.adding(days: pausedDays, to: date))
+        guard let date = calendar.cycleStartDateIfRepresentable(anchor: anchor, period: period,
+                                                                periodCount: plan.periodCount, cycle: cycle),
+              let shifted = date.advanced(byDays: pausedDays)
+        else {
+            throw LedgerError.invalidParams(
+                "cycle \(cycle) of a membership starting \(startsOn) on plan \(plan.id) would begin after \(LocalDate.max)")
+        }
+        return calendar.startOfDayMs(shifted)
+    }
+
+    /// `cycleStartMs` of `m`'s cycle `cycle`, or nil when it would begin after 9999-12-31.
+    private static func cycleStartMsWithinCalendar(_ tx: Tx, _ m: Membership, plan: Plan, cycle: Int) throws -> Int64? {
+        do {
+            return try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: cycle)
+        } catch LedgerError.invalidParams {
+            return nil
+        }
     }
 
     /// One cycle boundary: the ending cycle's own lot rolls `min(remaining, rollover_max)` into a
@@ -119,14 +141,18 @@ enum Memberships {
         let m = try get(tx.db, id)
         let plan = try plan(tx.db, m.plan)
         let next = m.cycle + 1
-        if m.cycle >= 0 { try closeCycle(tx, m, plan: plan, dueAtMs: dueAtMs, rollInto: m.status == "active" ? next : nil) }
-        if m.status == "cancelling" {
+        // The calendar ends at 9999-12-31: a membership whose next cycle would end after it ends
+        // here, as if cancelled at cycle end.
+        let endMs = m.status == "cancelling" ? nil : try cycleStartMsWithinCalendar(tx, m, plan: plan, cycle: next + 1)
+        let ends = m.status == "cancelling" || endMs == nil
+        if m.cycle >= 0 { try closeCycle(tx, m, plan: plan, dueAtMs: dueAtMs, rollInto: m.status == "active" && !ends ? next : nil) }
+        guard let endMs, !ends else {
             try tx.db.execute(sql: """
-                UPDATE membership SET status = 'cancelled', next_boundary_at_ms = NULL WHERE id = ?
-                """, arguments: [id])
+                UPDATE membership SET status = 'cancelled', next_boundary_at_ms = NULL,
+                    cancels_at_ms = COALESCE(cancels_at_ms, ?) WHERE id = ?
+                """, arguments: [dueAtMs, id])
             return
         }
-        let endMs = try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: next + 1)
         _ = try Credits.grant(tx, client: m.client, scope: plan.scope, source: "membership",
                               quantity: plan.creditsPerCycle, effectiveAtMs: dueAtMs, expiresAtMs: endMs,
                               membership: id, cycle: next, boundaryExpiry: true,
@@ -148,8 +174,9 @@ enum Memberships {
         if let next, remaining > 0 {
             let roll = min(remaining, plan.rolloverMax ?? remaining)
             if roll > 0 {
-                let expiresMs = try plan.rolloverExpiresAfterCycles.map {
-                    try cycleStartMs(tx, startsOn: m.startsOn, plan: plan, pausedDays: m.pausedDays, cycle: next + $0)
+                // Rolled-over credits whose expiry would fall after 9999-12-31 do not expire.
+                let expiresMs = try plan.rolloverExpiresAfterCycles.flatMap {
+                    try cycleStartMsWithinCalendar(tx, m, plan: plan, cycle: next + $0)
                 }
                 let rollover = try LotRecord.insert(
                     tx.db, client: lot.clientId, scope: lot.scope, source: "rollover", quantity: roll,
@@ -209,8 +236,12 @@ enum Memberships {
         let lots = try LotRecord.fetchAll(tx.db, sql: "SELECT \(LotRecord.columns) FROM lot WHERE membership_id = ? AND frozen = 1",
                                           arguments: [membership])
         for lot in lots {
-            let expiresMs = lot.expiresAtMs.map {
-                shiftDays == 0 ? $0 : calendar.startOfDayMs(calendar.adding(days: shiftDays, to: calendar.localDate(atMs: $0)))
+            let expiresMs = try lot.expiresAtMs.map { (atMs: Int64) throws -> Int64 in
+                guard shiftDays != 0 else { return atMs }
+                guard let shifted = calendar.localDate(atMs: atMs).advanced(byDays: shiftDays) else {
+                    throw LedgerError.invalidParams("a pause of \(shiftDays) days moves lot \(lot.id)'s expiry after \(LocalDate.max)")
+                }
+                return calendar.startOfDayMs(shifted)
             }
             try tx.db.execute(sql: "UPDATE lot SET frozen = 0, expires_at_ms = ? WHERE id = ?",
                               arguments: [expiresMs, lot.id])

@@ -7,15 +7,26 @@ import Scheduling
 /// crash or a clock step neither loses nor repeats one.
 enum Deadlines {
     static func next(_ db: Database) throws -> Int64? {
-        // Cached: the timer asks after every write that may move a deadline.
+        // Cached: the timer asks after every write that may move a deadline. Each kind's earliest
+        // deadline walks its index in order and passes over the few skipped ones (`DeadlineFailures`).
         let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT MIN(x) FROM (
-              SELECT MIN(settle_at_ms) AS x FROM booking WHERE settle_at_ms IS NOT NULL
-              UNION ALL SELECT MIN(complete_at_ms) FROM booking WHERE complete_at_ms IS NOT NULL
-              UNION ALL SELECT MIN(expires_at_ms) FROM lot
+              SELECT (SELECT settle_at_ms FROM booking b WHERE settle_at_ms IS NOT NULL
+                AND \(DeadlineFailures.notSkipped(.settleCancellation, at: "b.settle_at_ms", subject: "b.id"))
+                ORDER BY settle_at_ms LIMIT 1) AS x
+              UNION ALL SELECT (SELECT complete_at_ms FROM booking b WHERE complete_at_ms IS NOT NULL
+                AND \(DeadlineFailures.notSkipped(.completeBooking, at: "b.complete_at_ms", subject: "b.id"))
+                ORDER BY complete_at_ms LIMIT 1)
+              UNION ALL SELECT (SELECT expires_at_ms FROM lot l
                 WHERE expiry_done = 0 AND expires_at_ms IS NOT NULL AND frozen = 0 AND boundary_expiry = 0
-              UNION ALL SELECT MIN(next_boundary_at_ms) FROM membership WHERE next_boundary_at_ms IS NOT NULL
-              UNION ALL SELECT MIN(expires_at_ms) FROM idempotency_key)
+                AND \(DeadlineFailures.notSkipped(.expireLot, at: "l.expires_at_ms", subject: "CAST(l.id AS TEXT)"))
+                ORDER BY expires_at_ms LIMIT 1)
+              UNION ALL SELECT (SELECT next_boundary_at_ms FROM membership m WHERE next_boundary_at_ms IS NOT NULL
+                AND \(DeadlineFailures.notSkipped(.membershipBoundary, at: "m.next_boundary_at_ms", subject: "m.id"))
+                ORDER BY next_boundary_at_ms LIMIT 1)
+              UNION ALL SELECT (SELECT expires_at_ms FROM idempotency_key k WHERE
+                \(DeadlineFailures.notSkipped(.idempotencyCleanup, at: "k.expires_at_ms", subject: "k.key"))
+                ORDER BY expires_at_ms LIMIT 1))
             """))
         return row?[0]
     }
@@ -36,27 +47,36 @@ enum Deadlines {
                 switch (row[1] as DatabaseValue).storage {
                 case .int64(let value): subject = String(value)
                 case .string(let value): subject = value
-                default: preconditionFailure("deadline subjects are ids")
+                default: throw LedgerError.internalError("a \(kind.name) deadline has a subject that is not an id")
                 }
                 all.append(Due(atMs: row[0], kind: kind, subject: subject))
             }
         }
         try collect(.settleCancellation, """
-            SELECT settle_at_ms, id FROM booking WHERE settle_at_ms <= ? ORDER BY settle_at_ms, id LIMIT ?
+            SELECT settle_at_ms, id FROM booking b WHERE settle_at_ms <= ?
+              AND \(DeadlineFailures.notSkipped(.settleCancellation, at: "b.settle_at_ms", subject: "b.id"))
+            ORDER BY settle_at_ms, id LIMIT ?
             """)
         try collect(.completeBooking, """
-            SELECT complete_at_ms, id FROM booking WHERE complete_at_ms <= ? ORDER BY complete_at_ms, id LIMIT ?
+            SELECT complete_at_ms, id FROM booking b WHERE complete_at_ms <= ?
+              AND \(DeadlineFailures.notSkipped(.completeBooking, at: "b.complete_at_ms", subject: "b.id"))
+            ORDER BY complete_at_ms, id LIMIT ?
             """)
         try collect(.expireLot, """
-            SELECT expires_at_ms, id FROM lot WHERE expires_at_ms <= ? AND expiry_done = 0 AND frozen = 0
-              AND boundary_expiry = 0 AND expires_at_ms IS NOT NULL ORDER BY expires_at_ms, id LIMIT ?
+            SELECT expires_at_ms, id FROM lot l WHERE expires_at_ms <= ? AND expiry_done = 0 AND frozen = 0
+              AND boundary_expiry = 0 AND expires_at_ms IS NOT NULL
+              AND \(DeadlineFailures.notSkipped(.expireLot, at: "l.expires_at_ms", subject: "CAST(l.id AS TEXT)"))
+            ORDER BY expires_at_ms, id LIMIT ?
             """)
         try collect(.membershipBoundary, """
-            SELECT next_boundary_at_ms, id FROM membership WHERE next_boundary_at_ms <= ?
+            SELECT next_boundary_at_ms, id FROM membership m WHERE next_boundary_at_ms <= ?
+              AND \(DeadlineFailures.notSkipped(.membershipBoundary, at: "m.next_boundary_at_ms", subject: "m.id"))
             ORDER BY next_boundary_at_ms, id LIMIT ?
             """)
         try collect(.idempotencyCleanup, """
-            SELECT expires_at_ms, key FROM idempotency_key WHERE expires_at_ms <= ? ORDER BY expires_at_ms, key LIMIT ?
+            SELECT expires_at_ms, key FROM idempotency_key k WHERE expires_at_ms <= ?
+              AND \(DeadlineFailures.notSkipped(.idempotencyCleanup, at: "k.expires_at_ms", subject: "k.key"))
+            ORDER BY expires_at_ms, key LIMIT ?
             """)
         all.sort()
         return Array(all.prefix(limit))
@@ -65,16 +85,20 @@ enum Deadlines {
     /// Processes `dues` in order. A run of lot expiries (an expiry storm) is done set-wise; the rest
     /// one by one.
     static func process(_ tx: Tx, _ dues: [Due]) throws {
+        try forEachRun(dues) { run in
+            if run.count == 1 { try process(tx, run[run.startIndex]) } else { try expire(tx, run) }
+        }
+    }
+
+    /// Calls `body` with each due alone, except that consecutive lot expiries come as one run.
+    static func forEachRun(_ dues: [Due], _ body: (ArraySlice<Due>) throws -> Void) rethrows {
         var start = 0
         while start < dues.count {
-            guard dues[start].kind == .expireLot else {
-                try process(tx, dues[start])
-                start += 1
-                continue
-            }
             var end = start + 1
-            while end < dues.count, dues[end].kind == .expireLot { end += 1 }
-            try expire(tx, dues[start..<end])
+            if dues[start].kind == .expireLot {
+                while end < dues.count, dues[end].kind == .expireLot { end += 1 }
+            }
+            try body(dues[start..<end])
             start = end
         }
     }
@@ -99,7 +123,10 @@ enum Deadlines {
     /// and one INSERT ... SELECT of their `expired` events (in lot id order, so the new event ids are
     /// consecutive); then one UPDATE. The events are the ones a lot-by-lot expiry would write.
     private static func expire(_ tx: Tx, _ run: ArraySlice<Due>) throws {
-        let ids = run.map { Int64($0.subject)! }
+        let ids = try run.map { due in
+            guard let id = Int64(due.subject) else { throw LedgerError.internalError("lot id \(due.subject) is not a number") }
+            return id
+        }
         var records: [EventRecord] = []
         records.reserveCapacity(ids.count)
         var start = run.startIndex
@@ -115,7 +142,7 @@ enum Deadlines {
             UPDATE lot SET remaining = 0, expiry_done = 1 WHERE id IN (SELECT value FROM json_each(?))
             """)
         try updated.execute(arguments: [idList(ids[...])])
-        precondition(tx.db.changesCount == ids.count, "due lots vanished")
+        guard tx.db.changesCount == ids.count else { throw LedgerError.internalError("due lots vanished") }
         tx.recordInserted(records)
     }
 
@@ -145,7 +172,9 @@ enum Deadlines {
             """).execute(arguments: [atMs, tx.nowMs, tx.actor.user, tx.actor.staff, ruleMap.text,
                                      idList])
         let inserted = records.count - first
-        precondition(tx.db.changesCount == inserted, "expired events do not match their lots")
+        guard tx.db.changesCount == inserted else {
+            throw LedgerError.internalError("expired events do not match their lots")
+        }
         let firstId = tx.db.lastInsertedRowID - Int64(inserted) + 1
         for index in first..<records.count { records[index].id = firstId + Int64(index - first) }
     }

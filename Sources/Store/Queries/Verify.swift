@@ -10,6 +10,7 @@ enum Verify {
         try bookingAllocations(db, &violations)
         try lotStates(db, &violations)
         try foreignKeys(db, &violations)
+        try skippedDeadlines(db, &violations)
         let counts = try Row.fetchOne(db, sql: """
             SELECT (SELECT COUNT(*) FROM client), (SELECT COUNT(*) FROM lot), (SELECT COUNT(*) FROM event)
             """)!
@@ -103,6 +104,18 @@ enum Verify {
             let remaining: Int64 = row[2]
             violations.append(Violation(check: "lot_state", client: row[1], lot: row[0],
                                         detail: "a refunded or expired lot still has \(remaining) credits"))
+        }
+    }
+
+    /// Deadlines the scheduler could not process (`DeadlineFailures`): each names its row.
+    private static func skippedDeadlines(_ db: Database, _ violations: inout [Violation]) throws {
+        for failure in try DeadlineFailures.all(db, limit: Limits.verifyForeignKeyViolationsMax) {
+            let isLot = failure.kind == "expire_lot"
+            let isBooking = failure.kind == "settle_cancellation" || failure.kind == "complete_booking"
+            violations.append(Violation(
+                check: "deadline_skipped", lot: isLot ? Int64(failure.subject) : nil,
+                booking: isBooking ? failure.subject : nil,
+                detail: "the scheduler skipped \(failure.kind) of \(failure.subject) due \(Timestamp(ms: failure.atMs)): \(failure.reason)"))
         }
     }
 
