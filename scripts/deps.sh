@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages creditd builds and tests with (idempotent; needs root).
 set -euo pipefail
-packages=(libsqlite3-dev libsystemd-dev sqlite3 python3 pkg-config)
+# prometheus: promtool checks the metrics exposition and docs/creditd-alerts.yml (MetricsTests),
+# and the systemd e2e scrapes creditd with a real Prometheus server.
+packages=(libsqlite3-dev libsystemd-dev sqlite3 python3 pkg-config prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

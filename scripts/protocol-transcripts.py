@@ -153,6 +153,11 @@ try:
     call("daemon.status")
     call("daemon.verify")
     call("daemon.backup", {"path": "nightly.sqlite"})
+    call("daemon.metrics")
+    # The whole exposition is ~200 lines: the transcript keeps its first ones.
+    metrics = json.loads(lines_out[-1][3:])
+    metrics["result"]["text"] = "".join(metrics["result"]["text"].splitlines(True)[:6]) + "..."
+    lines_out[-1] = "<- " + json.dumps(metrics, separators=(",", ":"), ensure_ascii=False)
     section("session_type.archive"); call("session_type.archive", {"id": "workshop"})
     section("events.subscribe")
     call("events.subscribe", {"clients": ["ann"], "kinds": ["issued"]})

@@ -116,6 +116,11 @@ public final class DeadlineTimer: @unchecked Sendable {
         lock.withLock { state.snapshot() }
     }
 
+    /// The lag of every processed deadline in fixed buckets (for Prometheus).
+    public var lagBuckets: LagBuckets {
+        lock.withLock { state.lagBuckets }
+    }
+
     // MARK: - Work on `queue`
 
     /// Processes everything due, repeating while processing made more work due, then arms.
@@ -229,12 +234,14 @@ private struct SharedState {
     var lagMaxMs: Int64 = 0
     // Lags above ~400 days are recorded as that; the exact maximum is kept separately.
     var lags = Histogram<UInt64>(highestTrackableValue: 400 * 86_400_000, numberOfSignificantValueDigits: .three)
+    var lagBuckets = LagBuckets()
 
     mutating func record(dues: [Int64], nowMs: Int64) {
         for dueMs in dues {
             let lagMs = max(nowMs - dueMs, 0)
             lagMaxMs = max(lagMaxMs, lagMs)
             _ = lags.record(min(UInt64(lagMs), lags.highestTrackableValue))
+            lagBuckets.record(lagMs: lagMs)
         }
         processed += dues.count
     }

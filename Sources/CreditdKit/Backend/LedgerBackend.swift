@@ -12,15 +12,17 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     let clock: any Clock
     let manualClock: ManualClock?
     let schedulerQueue = DispatchQueue(label: "creditd.scheduler")
-    private let timer: DeadlineTimer
+    let timer: DeadlineTimer
     private let backupDirectory: String
     private let connections: @Sendable () -> Int
     private let status = StatusLine()
+    let metrics: DaemonMetrics
+    let databasePath: String
     /// How long systemd is asked to wait for start-up while migrations run.
     private static let migrationTimeoutUsec = 3_600_000_000
 
     init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
-         connections: @escaping @Sendable () -> Int) throws {
+         connections: @escaping @Sendable () -> Int, metrics: DaemonMetrics = DaemonMetrics()) throws {
         let directory = (config.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
                                                 withIntermediateDirectories: true)
@@ -56,6 +58,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         }
         backupDirectory = (directory.isEmpty ? "." : directory) + "/backups"
         self.connections = connections
+        self.metrics = metrics
+        databasePath = config.databasePath
         // 4096 deadlines a transaction: an expiry storm is bounded by fsyncs (~3 ms each here), and a
         // batch of lot expiries takes ~10 ms, so writers wait at most that long (readers never do).
         timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 4096) { error in
@@ -73,6 +77,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         // Catch-up: overdue work is processed, in deadline order, before the socket is served.
         timer.start()
         refreshStatus()
+        metrics.setLedgerGauges { [weak self] in self?.ledgerGauges() }
     }
 
     func read(_ call: Call) throws(WireError) -> Data {
@@ -80,6 +85,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         case .daemonStatus:
             _ = try WireCoding.decode(EmptyParams.self, call)
             return try WireCoding.encode(daemonStatus())
+        case .daemonMetrics:
+            _ = try WireCoding.decode(EmptyParams.self, call)
+            return try WireCoding.encode(MetricsResult(contentType: PrometheusText.contentType, text: metrics.exposition()))
         case .daemonBackup: return try backup(try WireCoding.decode(BackupParams.self, call))
         case .clockSet, .clockAdvance: return try moveClock(call)
         default: return try ReadMethods.run(call, ledger: ledger, nowMs: clock.nowMs())

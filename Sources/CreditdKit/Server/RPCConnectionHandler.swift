@@ -24,11 +24,14 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Where a call's reply goes: line `sequence`, element `index`, request `id`.
+    /// Where a call's reply goes: line `sequence`, element `index`, request `id`; and what to
+    /// count it as in the metrics: its method, and when its line was read (monotonic ns).
     private struct CallSlot: Sendable {
         let sequence: Int
         let index: Int
         let id: JSONValue?
+        let method: Method
+        let startedNs: UInt64
     }
 
     private struct PendingRead {
@@ -185,12 +188,14 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             handle(line: bytes)
         case .oversized:
             stopping = true
+            dispatcher.metrics.count(nil, failure: .limitExceeded)
             let error = RPCError.requestLimit("request line longer than \(Limits.lineBytesMax) bytes", limit: Limits.lineBytesMax)
             replies.append(reply: RPCReply.error(id: .null, error), closeAfter: true)
         }
     }
 
     private func handle(line: [UInt8]) {
+        let startedNs = MonotonicClock.nowNs()
         let parsed = RPCParser.parse(line)
         guard let steps = dispatcher.steps(for: parsed, caller: caller()) else { return }
         var isBatch = false
@@ -206,13 +211,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                     unsubmitted.append(try dispatcher.backend.prepare(call))
                 } catch {
                     // Params that do not decode fail alone, without reaching the writer.
-                    replies.finish(sequence, index: index, reply: Dispatcher.reply(id: id, .failure(error)))
+                    replies.finish(sequence, index: index, reply: dispatcher.reply(
+                        id: id, call.method, kind: .write, startedNs: startedNs, .failure(error)))
                     continue
                 }
-                writeSlots.append(CallSlot(sequence: sequence, index: index, id: id))
+                writeSlots.append(CallSlot(sequence: sequence, index: index, id: id, method: call.method, startedNs: startedNs))
                 writesQueued += 1
             case .read(let id, let call):
-                let read = PendingRead(slot: CallSlot(sequence: sequence, index: index, id: id), call: call,
+                let slot = CallSlot(sequence: sequence, index: index, id: id, method: call.method, startedNs: startedNs)
+                let read = PendingRead(slot: slot, call: call,
                                        afterWrites: writesQueued)
                 if writesDone >= writesQueued { run(read) } else { deferredReads.append(read) }
             case .subscribe(let id, let call):
@@ -223,17 +230,19 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     /// Runs a read whose earlier writes are durable: here, or on the slow-read queue.
     private func run(_ read: PendingRead) {
-        let backend = dispatcher.backend
+        let (dispatcher, backend) = (self.dispatcher, dispatcher.backend)
         guard backend.isSlow(read.call), let eventLoop = context?.eventLoop else {
             let outcome = Result { () throws(WireError) -> Data in try backend.read(read.call) }
-            replies.finish(read.slot.sequence, index: read.slot.index, reply: Dispatcher.reply(id: read.slot.id, outcome))
+            replies.finish(read.slot.sequence, index: read.slot.index, reply: dispatcher.reply(
+                id: read.slot.id, read.call.method, kind: .read, startedNs: read.slot.startedNs, outcome))
             return
         }
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let (call, slot) = (read.call, read.slot)
         dispatcher.slowReads.async { @Sendable in
             let outcome = Result { () throws(WireError) -> Data in try backend.read(call) }
-            eventLoop.execute { handler.value.finished(slot, Dispatcher.reply(id: slot.id, outcome)) }
+            let reply = dispatcher.reply(id: slot.id, slot.method, kind: .slowRead, startedNs: slot.startedNs, outcome)
+            eventLoop.execute { handler.value.finished(slot, reply) }
         }
     }
 
@@ -249,7 +258,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         for outcome in outcomes {
             guard let slot = writeSlots.popFirst() else { break }
             writesDone += 1
-            replies.finish(slot.sequence, index: slot.index, reply: Dispatcher.reply(id: slot.id, outcome.map(\.json)))
+            replies.finish(slot.sequence, index: slot.index, reply: dispatcher.reply(
+                id: slot.id, slot.method, kind: .write, startedNs: slot.startedNs, outcome.map(\.json)))
         }
         while let read = deferredReads.first, read.afterWrites <= writesDone {
             deferredReads.removeFirst()
