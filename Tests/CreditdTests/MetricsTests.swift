@@ -113,6 +113,24 @@ import Testing
         #expect(output.contains("SUCCESS: 3 rules found"), "promtool check rules: \(output)")
     }
 
+    @Test func histogramsAreCumulativeAndLabelsEscaped() {
+        // Given a histogram with bounds 1 and 10 and observations 1, 3 and 100
+        let histogram = AtomicHistogram(bounds: [1, 10])
+        for value: UInt64 in [1, 3, 100] { histogram.observe(value) }
+        // When it is written with a label that needs escaping
+        var text = PrometheusText()
+        text.histogram("h", histogram.snapshot(), labels: [("l", "a\"b\\c\nd")])
+        // Then buckets count everything up to their bound, and _count equals the +Inf bucket
+        #expect(text.text == """
+            h_bucket{l="a\\"b\\\\c\\nd",le="1"} 1
+            h_bucket{l="a\\"b\\\\c\\nd",le="10"} 2
+            h_bucket{l="a\\"b\\\\c\\nd",le="+Inf"} 3
+            h_sum{l="a\\"b\\\\c\\nd"} 104
+            h_count{l="a\\"b\\\\c\\nd"} 3
+
+            """)
+    }
+
     static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
