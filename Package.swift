@@ -48,8 +48,12 @@ let package = Package(
         // library, so tests and the fuzzer reach them; `creditd` itself is only the command line.
         .target(name: "CreditdKit", dependencies: [
             "CreditProtocol", "Store", "Scheduling", "CSystemd",
+            // The WAL's fdatasync times for the metrics (timed in the VFS's xSync).
+            "CWALWrites",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            // The optional loopback listener for GET /metrics.
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: fuzzCoverage),

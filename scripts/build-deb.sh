@@ -53,6 +53,7 @@ echo /etc/creditd/creditd.toml >"$root/DEBIAN/conffiles"
 
 install -m 0644 README.md "$root/usr/share/doc/creditd/README.md"
 [ -f docs/OPERATIONS.md ] && install -m 0644 docs/OPERATIONS.md "$root/usr/share/doc/creditd/OPERATIONS.md"
+[ -f docs/creditd-alerts.yml ] && install -m 0644 docs/creditd-alerts.yml "$root/usr/share/doc/creditd/creditd-alerts.yml"
 cat >"$root/usr/share/doc/creditd/copyright" <<'EOF'
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: creditd

@@ -355,6 +355,53 @@ backup_restore() {
 }
 check "daemon.backup (owner) into backups/, restore: stop, copy, start, verify" backup_restore
 
+section "metrics: GET /metrics on loopback, scraped by a real Prometheus"
+# The listener needs the drop-in docs/OPERATIONS.md gives (the shipped unit is AF_UNIX only).
+PROM=http://127.0.0.1:9099
+inside "$A" sh -euc 'mkdir -p /run/systemd/system/creditd.service.d
+    printf "[Service]\nPrivateNetwork=no\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\nIPAddressAllow=localhost\n" \
+        >/run/systemd/system/creditd.service.d/e2e-metrics.conf
+    cp /etc/creditd/creditd.toml /root/pre-metrics.toml
+    printf "\n[metrics]\nlisten = \"127.0.0.1:9464\"\n" >>/etc/creditd/creditd.toml
+    mkdir -p /root/prom
+    printf "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: creditd\n    static_configs:\n      - targets: [\"127.0.0.1:9464\"]\n" \
+        >/root/prom/prometheus.yml
+    systemctl daemon-reload && systemctl restart creditd.service'
+# http_get STATE URL: the body, via python3's stdlib inside the container.
+http_get() {
+    inside "$1" python3 -c 'import sys,urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$2"
+}
+# prom_value STATE QUERY: the first sample's value of an instant query on the Prometheus server.
+prom_value() {
+    inside "$1" python3 -c 'import json,sys,urllib.parse,urllib.request
+r=json.load(urllib.request.urlopen(sys.argv[1]+"/api/v1/query?query="+urllib.parse.quote(sys.argv[2]),timeout=5))
+res=r["data"]["result"]
+print(res[0]["value"][1] if res else "")' "$PROM" "$2"
+}
+prom_value_is() { [ "$(prom_value "$1" "$2")" = "$3" ]; }
+metrics_served() {
+    local body
+    for _ in 1 2 3; do rpc "$A" alice $SOCK balance.get '{"client":"c1"}' >/dev/null || return 1; done
+    body=$(http_get "$A" http://127.0.0.1:9464/metrics) || { note "GET /metrics failed"; return 1; }
+    contains "$body" 'creditd_requests_total{method="balance.get",outcome="ok"} 3' \
+        && contains "$body" "creditd_build_info{" && contains "$(journal "$A" -u creditd.service)" "metrics served at http://127.0.0.1:9464/metrics"
+}
+check "[metrics] listen + the documented drop-in: GET /metrics serves the counters" metrics_served
+prometheus_scrapes() {
+    inside "$A" systemd-run --unit=e2e-prometheus --quiet /usr/bin/prometheus --config.file=/root/prom/prometheus.yml \
+        --storage.tsdb.path=/root/prom/data --web.listen-address=127.0.0.1:9099 || return 1
+    # Scraped every second: the series arrives within a few scrapes (60 s bound for a slow machine).
+    wait_for 60 prom_value_is "$A" 'up{job="creditd"}' 1 || { note "up: '$(prom_value "$A" 'up{job="creditd"}')'"; return 1; }
+    wait_for 60 prom_value_is "$A" 'creditd_requests_total{method="balance.get",outcome="ok"}' 3 \
+        || { note "value: '$(prom_value "$A" 'creditd_requests_total{method="balance.get",outcome="ok"}')'"; return 1; }
+    note "Prometheus: balance.get ok = 3, wal bytes = $(prom_value "$A" creditd_wal_bytes)"
+}
+check "a real Prometheus scrapes creditd (1 s interval) and its HTTP API returns the series" prometheus_scrapes
+inside "$A" sh -c 'systemctl stop e2e-prometheus.service 2>/dev/null
+    cp /root/pre-metrics.toml /etc/creditd/creditd.toml
+    rm -r /run/systemd/system/creditd.service.d && systemctl daemon-reload && systemctl restart creditd.service'
+
 section "two template instances side by side"
 inside "$A" sh -euc 'mkdir -p /etc/creditd/north
     sed "s/^currency = .*/currency = \"GBP\"/" /etc/creditd/creditd.toml >/etc/creditd/north/creditd.toml

@@ -179,6 +179,13 @@ try:
     section("batch")
     raw('[{"jsonrpc":"2.0","id":"a","method":"client.get","params":{"id":"ann"}},'
         '{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"no.such"}]')
+    # Last, so that adding it renumbered no other transcript's ids.
+    section("daemon (metrics)")
+    call("daemon.metrics")
+    # The whole exposition is ~200 lines: the transcript keeps its first ones.
+    metrics = json.loads(lines_out[-1][3:])
+    metrics["result"]["text"] = "".join(metrics["result"]["text"].splitlines(True)[:6]) + "..."
+    lines_out[-1] = "<- " + json.dumps(metrics, separators=(",", ":"), ensure_ascii=False)
 finally:
     daemon.terminate()
     daemon.wait()

@@ -12,6 +12,7 @@
 //   back), sync, size query, truncation, file control, lock, or close;
 // - when the next write does not continue the run, or the buffer is full.
 #include "wal_writes.h"
+#include "wal_sync_timing.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -113,7 +114,12 @@ static int gather_truncate(sqlite3_file *f, sqlite3_int64 size) {
 static int gather_sync(sqlite3_file *f, int flags) {
     GatherFile *file = (GatherFile *)f;
     int code = flush(file);
-    return code != SQLITE_OK ? code : file->real->pMethods->xSync(file->real, flags);
+    if (code != SQLITE_OK) return code;
+    // Timed for creditd's metrics (creditd_wal_sync_duration_seconds): the fdatasync alone.
+    uint64_t started = creditd_wal_sync_now_ns();
+    code = file->real->pMethods->xSync(file->real, flags);
+    creditd_wal_sync_record(creditd_wal_sync_now_ns() - started);
+    return code;
 }
 
 static int gather_file_size(sqlite3_file *f, sqlite3_int64 *size) {

@@ -60,6 +60,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case usageSummary = "usage.summary"
     case eventsSubscribe = "events.subscribe"
     case daemonStatus = "daemon.status"
+    case daemonMetrics = "daemon.metrics"
     case daemonVerify = "daemon.verify"
     case daemonBackup = "daemon.backup"
     case clockSet = "clock.set"
@@ -71,7 +72,8 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance:
+             .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance,
+             .daemonMetrics:
             return false
         default:
             return true
@@ -84,7 +86,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus:
+             .eventsSubscribe, .daemonStatus, .daemonMetrics:
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate: return .manageClients

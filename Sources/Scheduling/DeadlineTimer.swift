@@ -119,6 +119,11 @@ public final class DeadlineTimer: @unchecked Sendable {
         lock.withLock { state.snapshot() }
     }
 
+    /// The lag of every processed deadline in fixed buckets (for Prometheus).
+    public var lagBuckets: LagBuckets {
+        lock.withLock { state.lagBuckets }
+    }
+
     // MARK: - Work on `queue`
 
     /// Processes everything due, repeating while processing made more work due, then arms.
@@ -238,6 +243,7 @@ private struct SharedState {
     var lagMaxMs: Int64 = 0
     // Lags above ~400 days are recorded as that; the exact maximum is kept separately.
     var lags = Histogram<UInt64>(highestTrackableValue: 400 * 86_400_000, numberOfSignificantValueDigits: .three)
+    var lagBuckets = LagBuckets()
 
     /// The processor's earliest deadline as read at `nowMs`: when it is not due yet, the timer
     /// was caught up at `nowMs`.
@@ -255,6 +261,7 @@ private struct SharedState {
             let lagMs = max(nowMs - dueMs, 0)
             lagMaxMs = max(lagMaxMs, lagMs)
             _ = lags.record(min(UInt64(lagMs), lags.highestTrackableValue))
+            lagBuckets.record(lagMs: lagMs)
         }
         processed += dues.count
     }

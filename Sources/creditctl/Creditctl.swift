@@ -43,7 +43,7 @@ struct Creditctl: ParsableCommand {
                                                                       PurchaseCommand.self, MembershipCommand.self]),
             CommandGroup(name: "Reports", subcommands: [UsageCommand.self, ExportCommand.self]),
             CommandGroup(name: "Daemon", subcommands: [WatchCommand.self, StatusCommand.self, VerifyCommand.self,
-                                                       BackupCommand.self, ClockCommand.self]),
+                                                       BackupCommand.self, ClockCommand.self, MetricsCommand.self]),
         ])
 
     /// Runs the command and exits with a documented code (argument-parser's own would be 64 for usage).

@@ -61,6 +61,8 @@ struct FuzzWorld {
     let clock: ManualClock
     /// The daemon's own backend on `ledger` and `clock`.
     let backend: LedgerBackend
+    /// The daemon's request counters, as the connection handler passes them.
+    var metrics: DaemonMetrics { backend.metrics }
 
     /// Callers by the input's first byte: 0x01 a read-only role, 0x02 no role; else the owner.
     static let owner = Caller(uid: 0, gid: 0, pid: 1, userName: "fuzz", role: "owner",
@@ -115,7 +117,7 @@ struct FuzzWorld {
     /// One request line as RPCConnectionHandler takes it, run synchronously: the line's writes go
     /// to the backend as one batch before any read that follows them (read-your-writes).
     func handle(line: [UInt8], caller: Result<Caller, RPCError>) {
-        guard let (_, calls) = Dispatcher.calls(ofLine: line, caller: caller, backend: backend) else { return }
+        guard let (_, calls) = Dispatcher.calls(ofLine: line, caller: caller, backend: backend, metrics: metrics) else { return }
         var writes: [(id: JSONValue?, write: PreparedWrite)] = []
         for call in calls {
             switch call {

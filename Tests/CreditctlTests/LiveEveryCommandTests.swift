@@ -142,6 +142,8 @@ final class LiveEveryCommandTests {
         #expect(((try? String(contentsOfFile: live.dir + "/usage.jsonl", encoding: .utf8)) ?? "").contains(#""client":"ann""#))
         try human(["status"], "Version")
         try json(["status"], "scheduler")
+        try human(["metrics"], "# TYPE creditd_requests_total counter\n")
+        try json(["metrics"], "content_type")
         try human(["backup", "one.sqlite"], "one.sqlite")
         try json(["backup", "two.sqlite"], "bytes")
         try human(["verify"], "ok")

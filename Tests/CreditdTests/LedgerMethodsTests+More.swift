@@ -66,6 +66,10 @@ extension LedgerMethodsTests {
         let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 15)
         #expect(String(decoding: header, as: UTF8.self) == "SQLite format 3")
         #expect(try rpc.ok("daemon.status")["events"] as? Int == 1)
+        // And the metrics count the subscription (MetricsTests checks the series in depth)
+        let metrics = try rpc.ok("daemon.metrics")
+        #expect(keys(metrics) == ["content_type", "text"])
+        #expect((metrics["text"] as? String)?.contains("\ncreditd_subscribers 1\n") == true)
         #expect(subscriber.succeeded.union(rpc.succeeded).isSuperset(of: Self.daemonMethods))
     }
 

@@ -27,7 +27,8 @@ import Testing
         "plan.create", "plan.archive", "plan.get", "plan.list", "membership.create", "membership.pause",
         "membership.resume", "membership.cancel", "membership.get", "membership.list", "usage.summary", "clock.set",
     ]
-    static let daemonMethods: Set<String> = ["events.subscribe", "daemon.verify", "daemon.backup", "daemon.status"]
+    static let daemonMethods: Set<String> = ["events.subscribe", "daemon.verify", "daemon.backup", "daemon.status",
+                                             "daemon.metrics"]
     static let importMethods: Set<String> = ["import.stage", "import.commit", "import.abort", "balance.get"]
 
     @Test func everyMethodIsExercised() {

@@ -12,18 +12,21 @@ final class LedgerBackend: Backend, @unchecked Sendable {
     let clock: any Clock
     let manualClock: ManualClock?
     let schedulerQueue = DispatchQueue(label: "creditd.scheduler")
-    private let timer: DeadlineTimer
+    let timer: DeadlineTimer
     private let backupDirectory: String
     private let connections: @Sendable () -> Int
     private let status = StatusLine()
     /// Held for the daemon's life: no second creditd on this database (nil on read-only media).
     private let databaseLock: DatabaseLock?
     private let refusedWrites: RefusedWriteLog
+    let metrics: DaemonMetrics
+    /// The database file whose size (and its WAL's) the metrics report; "" in memory.
+    let databasePath: String
     /// How long systemd is asked to wait for start-up while migrations run.
     private static let migrationTimeoutUsec = 3_600_000_000
 
     convenience init(config: DaemonConfig, testClock: Date?, hub: SubscriptionHub, logger: Logger,
-                     connections: @escaping @Sendable () -> Int) throws {
+                     connections: @escaping @Sendable () -> Int, metrics: DaemonMetrics = DaemonMetrics()) throws {
         let directory = (config.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory,
                                                 withIntermediateDirectories: true)
@@ -50,15 +53,19 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         try StudioSeed.check(config: config, ledger: ledger, logger: logger)
         let manualClock = testClock.map { ManualClock(nowMs: Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
         self.init(ledger: ledger, manualClock: manualClock, databaseLock: databaseLock,
+                  databasePath: config.databasePath,
                   backupDirectory: (directory.isEmpty ? "." : directory) + "/backups", hub: hub, logger: logger,
-                  connections: connections)
+                  connections: connections, metrics: metrics)
     }
 
     /// The backend around an open ledger: on `manualClock` (a test clock) or the system clock.
     /// Also what the fuzz target serves its inputs with (no lock: an in-memory ledger).
-    init(ledger: Ledger, manualClock: ManualClock?, databaseLock: DatabaseLock? = nil, backupDirectory: String,
-         hub: SubscriptionHub, logger: Logger, connections: @escaping @Sendable () -> Int) {
+    init(ledger: Ledger, manualClock: ManualClock?, databaseLock: DatabaseLock? = nil, databasePath: String = "",
+         backupDirectory: String, hub: SubscriptionHub, logger: Logger, connections: @escaping @Sendable () -> Int,
+         metrics: DaemonMetrics = DaemonMetrics()) {
         self.ledger = ledger
+        self.metrics = metrics
+        self.databasePath = databasePath
         self.manualClock = manualClock
         self.databaseLock = databaseLock
         clock = manualClock ?? SystemClock()
@@ -69,6 +76,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             Systemd.status("WRITES REFUSED: \(fault)")
         }
         self.connections = connections
+        self.metrics = metrics
+        databasePath = config.databasePath
         // 4096 deadlines a transaction: an expiry storm is bounded by fsyncs (~3 ms each here), and a
         // batch of lot expiries takes ~10 ms, so writers wait at most that long (readers never do).
         timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 4096) { error in
@@ -97,6 +106,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         // Catch-up: overdue work is processed, in deadline order, before the socket is served.
         timer.start()
         refreshStatus()
+        metrics.setLedgerGauges { [weak self] in self?.ledgerGauges() }
     }
 
     func read(_ call: Call) throws(WireError) -> Data {
@@ -104,6 +114,9 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         case .daemonStatus:
             _ = try WireCoding.decode(EmptyParams.self, call)
             return try WireCoding.encode(daemonStatus())
+        case .daemonMetrics:
+            _ = try WireCoding.decode(EmptyParams.self, call)
+            return try WireCoding.encode(MetricsResult(contentType: PrometheusText.contentType, text: metrics.exposition()))
         case .daemonBackup: return try backup(try WireCoding.decode(BackupParams.self, call))
         case .clockSet, .clockAdvance: return try moveClock(call)
         default: return try ReadMethods.run(call, ledger: ledger, nowMs: clock.nowMs())

@@ -72,9 +72,10 @@ enum ConfigLoader {
         var config = defaults.embeddedConfig
         config.sourcePath = path
         config.access.users = [:]
-        reader.checkKeys(root, allowed: ["studio", "daemon", "access", "roles"], section: nil)
+        reader.checkKeys(root, allowed: ["studio", "daemon", "access", "roles", "metrics"], section: nil)
         if let studio = reader.table(root, "studio", section: nil) { readStudio(studio, into: &config, &reader) }
         if let daemon = reader.table(root, "daemon", section: nil) { readDaemon(daemon, into: &config, &reader) }
+        if let metrics = reader.table(root, "metrics", section: nil) { readMetrics(metrics, into: &config, &reader) }
         if let roles = reader.table(root, "roles", section: nil) { readRoles(roles, into: &config.access, &reader) }
         if let access = reader.table(root, "access", section: nil) { readAccess(access, into: &config.access, &reader) }
         if reader.problems.isEmpty { ConfigChecks.ownerless(config.access, &reader) }

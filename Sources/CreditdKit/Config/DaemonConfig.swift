@@ -23,6 +23,8 @@ struct DaemonConfig: Sendable, Equatable {
     /// Days an idempotency key is kept.
     var idempotencyRetentionDays: Int
     var access: AccessPolicy
+    /// `[metrics] listen`: where to serve GET /metrics over HTTP (loopback only); nil: not served.
+    var metricsListen: MetricsListenAddress? = nil
     /// The file it came from; nil for the embedded default.
     var sourcePath: String?
 }

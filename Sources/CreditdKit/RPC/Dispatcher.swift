@@ -34,6 +34,8 @@ final class Dispatcher: Sendable {
     let writer: GroupCommitWriter
     let hub: SubscriptionHub
     let config: ConfigHolder
+    /// Requests counted by method and outcome, and their durations.
+    let metrics: DaemonMetrics
     /// Long reads run here, one at a time, so they never stall an event loop.
     let slowReads = DispatchQueue(label: "creditd.slow-reads")
     /// Writes that run apart from the group-commit writer (`Backend.runsApart`: an import's
@@ -42,21 +44,24 @@ final class Dispatcher: Sendable {
     /// Peer user and group names are looked up here (NSS may block on LDAP or sssd).
     let identities = DispatchQueue(label: "creditd.identities")
 
-    init(backend: any Backend, hub: SubscriptionHub, config: ConfigHolder) {
+    init(backend: any Backend, hub: SubscriptionHub, config: ConfigHolder, metrics: DaemonMetrics = DaemonMetrics()) {
         self.backend = backend
-        self.writer = GroupCommitWriter(backend: backend)
+        self.metrics = metrics
+        self.writer = GroupCommitWriter(backend: backend, metrics: metrics)
         self.hub = hub
         self.config = config
     }
 
     /// The steps of one request line, one per call (a batch has several); nil for a blank line,
     /// which gets no reply at all.
-    static func steps(for line: RPCLine, caller: Result<Caller, RPCError>) -> [CallStep]? {
+    static func steps(for line: RPCLine, caller: Result<Caller, RPCError>, metrics: DaemonMetrics) -> [CallStep]? {
         switch line {
         case .blank: return nil
-        case .failure(let error): return [.reply(RPCReply.error(id: .null, error))]
-        case .single(let item): return [step(item, caller: caller)]
-        case .batch(let items): return items.map { step($0, caller: caller) }
+        case .failure(let error):
+            metrics.count(nil, failure: error.reason)
+            return [.reply(RPCReply.error(id: .null, error))]
+        case .single(let item): return [step(item, caller: caller, metrics: metrics)]
+        case .batch(let items): return items.map { step($0, caller: caller, metrics: metrics) }
         }
     }
 
@@ -84,14 +89,25 @@ final class Dispatcher: Sendable {
         }
     }
 
+    /// The reply for a read or write that ran, counted (with its duration) in the metrics.
+    func reply(id: JSONValue?, _ method: Method, kind: RequestKind, startedNs: UInt64,
+               _ outcome: Result<Data, WireError>) -> Data? {
+        var failure: ErrorReason?
+        if case .failure(let error) = outcome { failure = error.reason }
+        metrics.finished(method, kind: kind, startedNs: startedNs, failure: failure)
+        return Self.reply(id: id, outcome)
+    }
+
     /// `events.subscribe`: registers `outlet` with the hub for `peer`; returns the reply.
     func subscribe(id: JSONValue?, _ call: Call, outlet: ConnectionOutlet, peer: PeerIdentity?) -> Data? {
         let filter: EventFilter
         do {
             filter = try SubscriptionHub.filter(from: call.params)
         } catch {
+            metrics.count(.eventsSubscribe, failure: error.reason)
             return id.map { RPCReply.error(id: $0, error) }
         }
+        metrics.count(.eventsSubscribe, failure: nil)
         let subscription = hub.subscribe(filter, sink: outlet, peer: peer)
         // A reload between this call's access check and `hub.subscribe` ended subscriptions
         // without seeing this one: check again against the config now in force.
@@ -104,16 +120,18 @@ final class Dispatcher: Sendable {
     }
 
     /// Decides one call's fate.
-    private static func step(_ item: RPCItem, caller: Result<Caller, RPCError>) -> CallStep {
+    private static func step(_ item: RPCItem, caller: Result<Caller, RPCError>, metrics: DaemonMetrics) -> CallStep {
         let request: RPCRequest
         switch item {
         case .invalid(let id, let error, let silent):
+            metrics.count(nil, failure: error.reason)
             return .reply(silent ? nil : RPCReply.error(id: id, error))
         case .request(let valid):
             request = valid
         }
         func fail(_ error: RPCError) -> CallStep {
-            .reply(request.id.map { RPCReply.error(id: $0, error) })
+            metrics.count(Method(rawValue: request.methodName), failure: error.reason)
+            return .reply(request.id.map { RPCReply.error(id: $0, error) })
         }
         // Access is decided before anything else, so an unknown caller learns nothing, not even method names.
         let authorized: Caller

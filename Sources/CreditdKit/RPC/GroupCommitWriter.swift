@@ -47,6 +47,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private let backend: any Backend
     private let batchMax: Int
+    private let metrics: DaemonMetrics?
     /// Guards every field below.
     private let condition = NSCondition()
     private var queue: [Submission] = []
@@ -55,9 +56,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var transactions: UInt64 = 0
     private var appliedCalls: UInt64 = 0
 
-    init(backend: any Backend, batchMax: Int = Limits.groupCommitMax) {
+    init(backend: any Backend, batchMax: Int = Limits.groupCommitMax, metrics: DaemonMetrics? = nil) {
         precondition(batchMax >= 1, "batchMax must be >= 1")
         self.backend = backend
+        self.metrics = metrics
         self.batchMax = batchMax
         let thread = Thread { [self] in
             Self.nameCurrentThread("creditd.writer")
@@ -96,7 +98,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func run() {
         while true {
             var batch = nextBatch()
-            let outcomes = backend.write(batch.flatMap(\.calls))
+            let calls = batch.flatMap(\.calls)
+            let startedNs = MonotonicClock.nowNs()
+            let outcomes = backend.write(calls)
+            if let metrics {
+                metrics.groupCommitDurations.observe(MonotonicClock.nowNs() &- startedNs)
+                metrics.groupCommitCalls.observe(UInt64(calls.count))
+            }
             let deliveries = group(outcomes, by: batch)
             // Dropped before the deliveries leave, so that each origin holds the last reference
             // to its calls (see `WriteDelivery`).

@@ -21,10 +21,10 @@ extension Dispatcher {
     /// scanner's fast path with its scanned params keys, else Foundation), access and permission
     /// decided (`steps`), and each write's params decoded by `backend`. Nil for a blank line,
     /// which gets no reply at all. `isBatch`: the line was a JSON array (its replies form one).
-    static func calls(ofLine line: [UInt8], caller: Result<Caller, RPCError>,
-                      backend: any Backend) -> (isBatch: Bool, calls: [LineCall])? {
+    static func calls(ofLine line: [UInt8], caller: Result<Caller, RPCError>, backend: any Backend,
+                      metrics: DaemonMetrics) -> (isBatch: Bool, calls: [LineCall])? {
         let parsed = RPCParser.parse(line)
-        guard let steps = steps(for: parsed, caller: caller) else { return nil }
+        guard let steps = steps(for: parsed, caller: caller, metrics: metrics) else { return nil }
         var isBatch = false
         if case .batch = parsed { isBatch = true }
         let calls = steps.map { step -> LineCall in
@@ -36,6 +36,7 @@ extension Dispatcher {
                     return .write(id: id, try backend.prepare(call))
                 } catch {
                     // Params that do not decode fail alone, without reaching the writer.
+                    metrics.count(call.method, failure: error.reason)
                     return .reply(reply(id: id, .failure(error)))
                 }
             case .read(let id, let call):

@@ -32,6 +32,10 @@ final class Daemon: Sendable {
     let logger: Logger
     let hub = SubscriptionHub()
     let registry = ConnectionRegistry()
+    /// Requests, group commits, scheduler and ledger figures for Prometheus (`daemon.metrics`).
+    let metrics = DaemonMetrics()
+    /// The loopback listener for GET /metrics, when `[metrics] listen` is set.
+    private let metricsChannel = Mutex<(any Channel)?>(nil)
     /// One event loop per core but one: the single writer thread needs a core of its own under
     /// write load, and more busy threads than cores make the kernel time-slice them, which shows
     /// as scheduler-tick (4 ms) stalls in the latency tail. `CREDITD_EVENT_LOOPS` overrides it.
@@ -57,6 +61,7 @@ final class Daemon: Sendable {
         self.options = options
         self.config = ConfigHolder(config)
         self.logger = logger
+        metrics.setDaemonGauges(connections: { [registry] in registry.count }, subscribers: { [hub] in hub.count })
     }
 
     /// Opens the backend, serves the socket, then tells systemd READY=1. Blocks until served:
@@ -71,7 +76,7 @@ final class Daemon: Sendable {
         for loop in group.makeIterator() {
             try loop.submit { backend.prepareEventLoopThread(scheduleEnd: { end in loop.execute(end) }) }.wait()
         }
-        let dispatcher = Dispatcher(backend: backend, hub: hub, config: config)
+        let dispatcher = Dispatcher(backend: backend, hub: hub, config: config, metrics: metrics)
         let inherited = Systemd.listeningSockets()
         let source: ListenSource = inherited.first.map { .inherited(fd: $0) } ?? .path(current.socketPath)
         if inherited.count > 1 { logger.warning("systemd passed \(inherited.count) sockets; serving only the first") }
@@ -87,6 +92,7 @@ final class Daemon: Sendable {
             "config": "\(current.sourcePath ?? "embedded default")", "database": "\(current.databasePath)",
             "time_zone": "\(current.studio.timeZone)"
         ])
+        if let listen = current.metricsListen { serveMetrics(on: listen) }
         Systemd.ready(status: status)
         // Pings go out from the scheduler's queue, so a stuck scheduler stops them and systemd restarts us.
         let queue = schedulerQueue.withLock { $0 } ?? DispatchQueue(label: "creditd.watchdog")
@@ -97,9 +103,21 @@ final class Daemon: Sendable {
 
     private func makeBackend(_ config: DaemonConfig) throws -> LedgerBackend {
         let backend = try LedgerBackend(config: config, testClock: options.testClock, hub: hub, logger: logger,
-                                        connections: { [registry] in registry.count })
+                                        connections: { [registry] in registry.count }, metrics: metrics)
         schedulerQueue.withLock { $0 = backend.schedulerQueue }
         return backend
+    }
+
+    /// Serves GET /metrics on `address`. A listener that cannot bind (the port is taken) is
+    /// logged and left out: the ledger keeps serving, and the scrape's `up` shows the gap.
+    private func serveMetrics(on address: MetricsListenAddress) {
+        do {
+            let channel = try MetricsHTTPServer.start(address, group: group, metrics: metrics)
+            metricsChannel.withLock { $0 = channel }
+            logger.info("metrics served at http://\(address)/metrics")
+        } catch {
+            logger.error("cannot serve metrics on \(address): \(error); serving the ledger without them")
+        }
     }
 
     /// SIGHUP: re-read the config; an invalid one is refused and the old one kept.
@@ -112,6 +130,10 @@ final class Daemon: Sendable {
                 logger.warning("socket and database paths change only on restart")
                 new.socketPath = old.socketPath
                 new.databasePath = old.databasePath
+            }
+            if new.metricsListen != old.metricsListen {
+                logger.warning("[metrics] listen changes only on restart")
+                new.metricsListen = old.metricsListen
             }
             config.replace(new)
             logger.info("config reloaded from \(new.sourcePath ?? "embedded default")")
@@ -146,6 +168,7 @@ final class Daemon: Sendable {
         watchdog.withLock { $0?.cancel() }
         let (channel, boundPath) = server.withLock { $0 }
         try? channel?.close().wait()
+        try? metricsChannel.withLock({ $0 })?.close().wait()
         let loop = group.next()
         let drained = registry.drain(on: loop)
         // A client that never reads its replies must not hold the stop up forever.

@@ -24,11 +24,14 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Where a call's reply goes: line `sequence`, element `index`, request `id`.
+    /// Where a call's reply goes: line `sequence`, element `index`, request `id`; and what to
+    /// count it as in the metrics: its method, and when its line was read (monotonic ns).
     private struct CallSlot: Sendable {
         let sequence: Int
         let index: Int
         let id: JSONValue?
+        let method: Method
+        let startedNs: UInt64
     }
 
     private struct ApartWrite {
@@ -196,36 +199,42 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             handle(line: bytes)
         case .oversized:
             stopping = true
+            dispatcher.metrics.count(nil, failure: .limitExceeded)
             let error = RPCError.requestLimit("request line longer than \(Limits.lineBytesMax) bytes", limit: Limits.lineBytesMax)
             replies.append(reply: RPCReply.error(id: .null, error), closeAfter: true)
         }
     }
 
     private func handle(line: [UInt8]) {
-        guard let (isBatch, calls) = Dispatcher.calls(ofLine: line, caller: caller(), backend: dispatcher.backend)
+        let startedNs = MonotonicClock.nowNs()
+        guard let (isBatch, calls) = Dispatcher.calls(ofLine: line, caller: caller(), backend: dispatcher.backend,
+                                                      metrics: dispatcher.metrics)
         else { return }
         let sequence = replies.open(calls: calls.count, isBatch: isBatch)
         logger.debug("dispatch", metadata: ["bytes": "\(line.count)", "in_flight": "\(replies.count)"])
-        route(calls.enumerated().map { (index: $0.offset, call: $0.element) }[...], sequence: sequence)
+        route(calls.enumerated().map { (index: $0.offset, call: $0.element) }[...], sequence: sequence, startedNs: startedNs)
     }
 
     /// Sends each call of line `sequence` on its way, until one that runs apart.
-    private func route(_ calls: ArraySlice<(index: Int, call: LineCall)>, sequence: Int) {
+    private func route(_ calls: ArraySlice<(index: Int, call: LineCall)>, sequence: Int, startedNs: UInt64) {
         for (position, (index, call)) in zip(calls.indices, calls) {
             switch call {
             case .reply(let reply):
                 replies.finish(sequence, index: index, reply: reply)
             case .write(let id, let prepared) where dispatcher.backend.runsApart(prepared):
-                apartWrite = ApartWrite(slot: CallSlot(sequence: sequence, index: index, id: id), write: prepared,
-                                        rest: calls[(position + 1)...])
+                let slot = CallSlot(sequence: sequence, index: index, id: id, method: prepared.call.method,
+                                    startedNs: startedNs)
+                apartWrite = ApartWrite(slot: slot, write: prepared, rest: calls[(position + 1)...])
                 startApartWriteWhenReady()
                 return
             case .write(let id, let prepared):
                 unsubmitted.append(prepared)
-                writeSlots.append(CallSlot(sequence: sequence, index: index, id: id))
+                writeSlots.append(CallSlot(sequence: sequence, index: index, id: id, method: prepared.call.method,
+                                           startedNs: startedNs))
                 writesQueued += 1
             case .read(let id, let call):
-                let read = PendingRead(slot: CallSlot(sequence: sequence, index: index, id: id), call: call,
+                let slot = CallSlot(sequence: sequence, index: index, id: id, method: call.method, startedNs: startedNs)
+                let read = PendingRead(slot: slot, call: call,
                                        afterWrites: writesQueued)
                 if writesDone >= writesQueued { run(read) } else { deferredReads.append(read) }
             case .subscribe(let id, let call):
@@ -252,25 +261,27 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         guard let apart = apartWrite else { return }
         apartWrite = nil
         guard !closed else { return }
-        replies.finish(apart.slot.sequence, index: apart.slot.index,
-                       reply: Dispatcher.reply(id: apart.slot.id, outcome.map(\.json)))
-        route(apart.rest, sequence: apart.slot.sequence)
+        replies.finish(apart.slot.sequence, index: apart.slot.index, reply: dispatcher.reply(
+            id: apart.slot.id, apart.slot.method, kind: .write, startedNs: apart.slot.startedNs, outcome.map(\.json)))
+        route(apart.rest, sequence: apart.slot.sequence, startedNs: apart.slot.startedNs)
         advance()
     }
 
     /// Runs a read whose earlier writes are durable: here, or on the slow-read queue.
     private func run(_ read: PendingRead) {
-        let backend = dispatcher.backend
+        let (dispatcher, backend) = (self.dispatcher, dispatcher.backend)
         guard backend.isSlow(read.call), let eventLoop = context?.eventLoop else {
             let outcome = Result { () throws(WireError) -> Data in try backend.read(read.call) }
-            replies.finish(read.slot.sequence, index: read.slot.index, reply: Dispatcher.reply(id: read.slot.id, outcome))
+            replies.finish(read.slot.sequence, index: read.slot.index, reply: dispatcher.reply(
+                id: read.slot.id, read.call.method, kind: .read, startedNs: read.slot.startedNs, outcome))
             return
         }
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         let (call, slot) = (read.call, read.slot)
         dispatcher.slowReads.async { @Sendable in
             let outcome = Result { () throws(WireError) -> Data in try backend.read(call) }
-            eventLoop.execute { handler.value.finished(slot, Dispatcher.reply(id: slot.id, outcome)) }
+            let reply = dispatcher.reply(id: slot.id, slot.method, kind: .slowRead, startedNs: slot.startedNs, outcome)
+            eventLoop.execute { handler.value.finished(slot, reply) }
         }
     }
 
@@ -286,7 +297,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         for outcome in outcomes {
             guard let slot = writeSlots.popFirst() else { break }
             writesDone += 1
-            replies.finish(slot.sequence, index: slot.index, reply: Dispatcher.reply(id: slot.id, outcome.map(\.json)))
+            replies.finish(slot.sequence, index: slot.index, reply: dispatcher.reply(
+                id: slot.id, slot.method, kind: .write, startedNs: slot.startedNs, outcome.map(\.json)))
         }
         while let read = deferredReads.first, read.afterWrites <= writesDone {
             deferredReads.removeFirst()
