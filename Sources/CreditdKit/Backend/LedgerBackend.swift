@@ -76,8 +76,6 @@ final class LedgerBackend: Backend, @unchecked Sendable {
             Systemd.status("WRITES REFUSED: \(fault)")
         }
         self.connections = connections
-        self.metrics = metrics
-        databasePath = config.databasePath
         // 4096 deadlines a transaction: an expiry storm is bounded by fsyncs (~3 ms each here), and a
         // batch of lot expiries takes ~10 ms, so writers wait at most that long (readers never do).
         timer = DeadlineTimer(clock: clock, processor: ledger, queue: schedulerQueue, batchMax: 4096) { error in
