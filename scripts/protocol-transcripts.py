@@ -177,6 +177,15 @@ try:
     section("batch")
     raw('[{"jsonrpc":"2.0","id":"a","method":"client.get","params":{"id":"ann"}},'
         '{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"no.such"}]')
+    # Issue 16's workflows, after everything else so the earlier request ids stay put.
+    section("workflows")
+    call("report.expiring", {"within_days": 30})
+    section("client.deactivate")
+    call("client.create", {"id": "cy", "name": "Cy"})
+    call("client.deactivate", {"id": "cy", "staff": "Maria"})
+    call("credit.issue", {"client": "cy", "session_type": "yoga", "credits": 1})
+    call("client.list", {"include_inactive": True})
+    call("client.reactivate", {"id": "cy"})
 finally:
     daemon.terminate()
     daemon.wait()
@@ -201,7 +210,7 @@ def fill(text):
                 method = None
             entries.append((current, method, block))
         i += 1
-    special = {"errors", "batch", "events.subscribe", "clock", "session_type.archive"}
+    special = {"errors", "batch", "events.subscribe", "clock", "session_type.archive", "client.deactivate"}
 
     def replace(match):
         key = match.group(1)

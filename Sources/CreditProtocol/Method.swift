@@ -63,6 +63,10 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case daemonBackup = "daemon.backup"
     case clockSet = "clock.set"
     case clockAdvance = "clock.advance"
+    // Studio workflows beyond v1 (issue 16).
+    case reportExpiring = "report.expiring"
+    case clientDeactivate = "client.deactivate"
+    case clientReactivate = "client.reactivate"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -70,7 +74,8 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance:
+             .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance,
+             .reportExpiring:
             return false
         default:
             return true
@@ -83,10 +88,10 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus:
+             .eventsSubscribe, .daemonStatus, .reportExpiring:
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
-        case .clientCreate, .clientUpdate: return .manageClients
+        case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients
         case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort: return .issue
         case .creditRemove: return .remove
         case .bookingCreate, .bookingNoShow: return .book

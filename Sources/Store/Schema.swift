@@ -9,6 +9,8 @@ enum Schema {
         // Rebuilds tables: GRDB runs it with foreign keys off, then checks them all before committing.
         migrator.registerMigration("v3-write-path") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4-allocations-by-booking") { db in try db.execute(sql: v4) }
+        // Rebuilds `event` (a longer CHECK on its kind): foreign keys off, then all checked.
+        migrator.registerMigration("v5-workflows") { db in try db.execute(sql: v5) }
         return migrator
     }
 

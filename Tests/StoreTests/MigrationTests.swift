@@ -65,7 +65,7 @@ import Testing
         let ledger = try Ledger(path: path, studio: Studio(timeZone: "UTC", currency: "EUR")) { told.pending = $0 }
 
         // Then the opener heard which migrations were about to run (the daemon tells systemd)
-        #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking"])
+        #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking", "v5-workflows"])
 
         // Then every row is kept with its id, the ledger verifies clean, and the append-only rules hold
         try ledger.read { db in

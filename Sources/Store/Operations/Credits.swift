@@ -14,7 +14,7 @@ enum Credits {
         var events: [Int64] = []
         var repaid: Int64 = 0
         for client in clients {
-            try Exists.client(tx.db, client)
+            try Exists.activeClient(tx.db, client)
             let issued = try grant(tx, client: client, scope: p.sessionType, source: "manual", quantity: p.credits,
                                    expiresAtMs: expiresAtMs, note: p.note)
             lots.append(issued.lot.info)

@@ -20,7 +20,7 @@ enum ImportCheck {
                 scopeProblems[row.sessionType] = .some(failure { try Credits.requireIssuableScope(tx.db, row.sessionType) })
             }
             if clientProblems[row.client] == nil {
-                clientProblems[row.client] = .some(failure { try Exists.client(tx.db, row.client) })
+                clientProblems[row.client] = .some(failure { try Exists.activeClient(tx.db, row.client) })
             }
             if let problem = clientProblems[row.client] ?? nil { problems.append(problem) }
             if let problem = scopeProblems[row.sessionType] ?? nil { problems.append(problem) }

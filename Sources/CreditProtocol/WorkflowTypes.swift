@@ -1,0 +1,65 @@
+/// `report.expiring`: every live lot, across clients, that expires within `within_days` days of now.
+public struct ExpiringParams: WireParams {
+    public var withinDays: Int
+    /// Only lots of exactly this scope (a session type or `any`).
+    public var sessionType: String?
+    public var limit: Int?
+    public var cursor: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case withinDays = "within_days", sessionType = "session_type", limit, cursor
+    }
+    public init(withinDays: Int, sessionType: String? = nil, limit: Int? = nil, cursor: String? = nil) {
+        self.withinDays = withinDays
+        self.sessionType = sessionType
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// One lot of `report.expiring`: who holds it, what it is for, how many credits it still has and when
+/// they go.
+public struct ExpiringLot: Codable, Sendable, Equatable {
+    public var lot: Int64
+    public var client: String
+    public var clientName: String
+    public var email: String?
+    public var scope: String
+    public var credits: Int64
+    public var expiresAt: Timestamp
+    public init(lot: Int64, client: String, clientName: String, email: String? = nil, scope: String, credits: Int64,
+                expiresAt: Timestamp) {
+        self.lot = lot
+        self.client = client
+        self.clientName = clientName
+        self.email = email
+        self.scope = scope
+        self.credits = credits
+        self.expiresAt = expiresAt
+    }
+    enum CodingKeys: String, CodingKey { case lot, client, clientName, email, scope, credits, expiresAt }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lot, forKey: .lot)
+        try c.encode(client, forKey: .client)
+        try c.encode(clientName, forKey: .clientName)
+        try c.encode(email, forKey: .email)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(credits, forKey: .credits)
+        try c.encode(expiresAt, forKey: .expiresAt)
+    }
+}
+
+/// `client.list {limit?, cursor?, include_inactive?}`: deactivated clients only when asked.
+public struct ClientListParams: WireParams {
+    public var limit: Int?
+    public var cursor: String?
+    public var includeInactive: Bool?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case limit, cursor, includeInactive = "include_inactive"
+    }
+    public init(limit: Int? = nil, cursor: String? = nil, includeInactive: Bool? = nil) {
+        self.limit = limit
+        self.cursor = cursor
+        self.includeInactive = includeInactive
+    }
+}

@@ -1,0 +1,22 @@
+import CreditProtocol
+import GRDB
+
+/// The facade of the studio workflows beyond v1 (issue 16): reports, client lifecycle, goodwill
+/// extensions and transfers.
+extension Ledger {
+    // MARK: Operations (for group commit)
+
+    public static func clientDeactivate(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Client> {
+        LedgerOperation(.clientDeactivate, p, actor: a, body: ClientLifecycle.deactivate)
+    }
+    public static func clientReactivate(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Client> {
+        LedgerOperation(.clientReactivate, p, actor: a, body: ClientLifecycle.reactivate)
+    }
+
+    // MARK: Reads
+
+    /// `report.expiring` at `nowMs`.
+    public func expiring(_ p: ExpiringParams, nowMs: Int64) throws(LedgerError) -> Page<ExpiringLot> {
+        try read { db in try Expiring.list(db, p, nowMs: nowMs) }
+    }
+}

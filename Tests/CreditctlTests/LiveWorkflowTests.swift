@@ -1,0 +1,69 @@
+import CreditProtocol
+import Foundation
+import Testing
+@testable import creditctl
+
+/// creditctl's commands for the studio workflows of issue 16, against a live creditd on a test clock
+/// (2027-01-05T09:00:00Z). Runs only when `CREDITD_BIN` names a built creditd binary.
+@Suite("creditctl workflows against a live creditd", .serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["CREDITD_BIN"] != nil))
+final class LiveWorkflowTests {
+    let live: LiveDaemonTests
+    init() throws { live = try LiveDaemonTests() }
+
+    func ctl(_ args: [String]) throws -> CtlRun { try CtlRun.run(args + ["--socket", live.socket]) }
+    @discardableResult
+    func ok(_ args: String...) throws -> String {
+        let run = try ctl(args)
+        #expect(run.status == 0, "\(args): \(run.stderr)")
+        return run.stdout
+    }
+    func object(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// Given yoga, ann (3 yoga credits through 2027-01-09) and bob (2 any credits through 2027-03-01).
+    func twoClientsWithExpiringCredits() throws {
+        try ok("session-type", "create", "yoga", "Yoga")
+        try ok("client", "add", "ann", "Ann Lee", "--email", "ann@example.com")
+        try ok("client", "add", "bob", "Bob, Jr.")
+        try ok("credit", "issue", "ann", "--type", "yoga", "--credits", "3", "--expires-on", "2027-01-09")
+        try ok("credit", "issue", "bob", "--type", "any", "--credits", "2", "--expires-on", "2027-03-01")
+    }
+
+    @Test func reportExpiringPrintsATableCSVAndJSON() throws {
+        try twoClientsWithExpiringCredits()
+        // When the next 7 days are reported as a table
+        let table = try ok("report", "expiring", "--within-days", "7")
+        // Then ann's lot is listed valid through its date, and bob's (later) is not
+        #expect(table.contains("2027-01-09") && table.contains("ann") && table.contains("ann@example.com"), "\(table)")
+        #expect(!table.contains("bob"), "\(table)")
+        #expect(table.contains("3 credits in 1 lot"), "\(table)")
+        // When 90 days are reported as CSV, then a header and both rows, quoted where needed, soonest first
+        let csv = try ok("report", "expiring", "--within-days", "90", "--format", "csv").components(separatedBy: "\r\n")
+            .filter { !$0.isEmpty }
+        #expect(csv.first == "lot,client,client_name,email,scope,credits,expires_at")
+        #expect(csv.count == 3 && csv[1].contains(",ann,Ann Lee,ann@example.com,yoga,3,2027-01-10T00:00:00Z"))
+        #expect(csv.count == 3 && csv[2].contains(",bob,\"Bob, Jr.\",,any,2,2027-03-02T00:00:00Z"))
+        // When only yoga is asked for as JSON, then the daemon's page
+        let page = object(try ok("report", "expiring", "--within-days", "90", "--type", "yoga", "--json"))
+        #expect((page["items"] as? [[String: Any]])?.map { $0["client"] as? String } == ["ann"])
+        // When the window is 0 days, then a usage error before anything is sent
+        #expect(try ctl(["report", "expiring", "--within-days", "0"]).status == 2)
+    }
+
+    @Test func clientDeactivateHidesTheClientAndRefusesNewCredits() throws {
+        try twoClientsWithExpiringCredits()
+        // When bob is deactivated
+        let off = try ok("client", "deactivate", "bob")
+        #expect(off.contains("deactivated"), "\(off)")
+        // Then the list hides him unless asked, and issuing to him fails with invalid_state's exit code
+        #expect(!(try ok("client", "list")).contains("bob"))
+        #expect(try ok("client", "list", "--include-inactive").contains("bob"))
+        let refused = try ctl(["credit", "issue", "bob", "--type", "any", "--credits", "1"])
+        #expect(refused.status != 0 && refused.stderr.contains("deactivated"), "\(refused.stderr)")
+        // When he is reactivated (as JSON), then he is active again
+        #expect(object(try ok("client", "reactivate", "bob", "--json"))["active"] as? Bool == true)
+        try ok("credit", "issue", "bob", "--type", "any", "--credits", "1")
+    }
+}

@@ -1,0 +1,63 @@
+import CreditProtocol
+import Foundation
+import Testing
+
+/// Studio-wide reports (issue 16) against the real daemon on a test clock (2026-01-05T09:00Z).
+extension LedgerMethodsTests {
+    static let workflowMethods: Set<String> = ["report.expiring", "client.deactivate", "client.reactivate"]
+
+    @Test func reportExpiringListsLiveLotsAcrossClientsSoonestFirst() throws {
+        // Given ann and bob with lots expiring on Jan 10, Jan 8 and Feb 28, one without expiry,
+        // one refunded purchase and one lot already expired
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        try rpc.ok("client.create", ["id": "ann", "name": "Ann Lee", "email": "ann@example.com"])
+        try rpc.ok("client.create", ["id": "bob", "name": "Bob"])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 3, "expires_on": "2026-01-09"])
+        try rpc.ok("credit.issue", ["client": "bob", "session_type": "any", "credits": 2, "expires_on": "2026-01-07"])
+        try rpc.ok("credit.issue", ["client": "bob", "session_type": "yoga", "credits": 4, "expires_on": "2026-02-28"])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 9])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 1,
+                                    "expires_at": "2026-01-05T10:00:00Z"])
+        try rpc.ok("package.create", ["id": "five", "name": "Five", "credits": 5, "price_minor": 5000, "expiry_days": 3])
+        try rpc.ok("purchase.create", ["id": "p1", "client": "ann", "package": "five"])
+        try rpc.ok("purchase.refund", ["id": "p1"])
+        try rpc.ok("clock.advance", ["seconds": 3600])
+        // And one of ann's credits used
+        try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga",
+                                      "starts_at": "2026-01-06T18:00:00Z"])
+
+        // When the report looks 7 days ahead
+        let week = try rpc.ok("report.expiring", ["within_days": 7])
+        let items = objects(week["items"])
+        // Then it lists bob's any-lot, then ann's yoga lot with what is left, soonest first
+        #expect(items.map { $0["client"] as? String } == ["bob", "ann"])
+        #expect(items.map { $0["credits"] as? Int } == [2, 2])
+        #expect(items.map { $0["expires_at"] as? String } == ["2026-01-08T00:00:00Z", "2026-01-10T00:00:00Z"])
+        #expect(keys(items.first) == ["lot", "client", "client_name", "email", "scope", "credits", "expires_at"])
+        #expect(items[1]["client_name"] as? String == "Ann Lee" && items[1]["email"] as? String == "ann@example.com")
+        #expect(week["next_cursor"] is NSNull)
+
+        // When it looks 60 days ahead for yoga only, one lot a page
+        let first = try rpc.ok("report.expiring", ["within_days": 60, "session_type": "yoga", "limit": 1])
+        let cursor = try #require(first["next_cursor"] as? String)
+        let second = try rpc.ok("report.expiring", ["within_days": 60, "session_type": "yoga", "limit": 1,
+                                                     "cursor": cursor])
+        // Then ann's and bob's yoga lots come one a page, and nothing after
+        #expect(objects(first["items"]).map { $0["client"] as? String } == ["ann"])
+        #expect(objects(second["items"]).map { $0["client"] as? String } == ["bob"])
+        #expect(second["next_cursor"] is NSNull)
+    }
+
+    @Test func reportExpiringRefusesBadParams() throws {
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        // When the window is empty, too long, or the type unknown, then each names its reason
+        #expect(try rpc.fails("report.expiring", ["within_days": 0]).reason == "invalid_params")
+        #expect(try rpc.fails("report.expiring", ["within_days": 100_000]).reason == "limit_exceeded")
+        #expect(try rpc.fails("report.expiring", ["within_days": 5, "session_type": "nope"]).reason == "not_found")
+        #expect(try rpc.fails("report.expiring", ["within_days": 5, "cursor": "junk"]).reason == "invalid_params")
+        #expect(try rpc.fails("report.expiring", [:]).reason == "invalid_params")
+    }
+}
