@@ -185,6 +185,12 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case issued, used, returned, voided, deleted, expired
     case rolledOver = "rolled_over"
     case refunded
+    /// `lot.extend`: the lot's expiry moved (amount 0; the old and new expiry in the rule).
+    case extended
+    /// `credit.transfer`: credits left this client's lot for another client's new lot.
+    case transferredOut = "transferred_out"
+    /// `credit.transfer`: the credits another client's lot gave, in a new lot of this client.
+    case transferredIn = "transferred_in"
 }
 
 /// One event of the audit trail.

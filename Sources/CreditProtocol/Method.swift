@@ -67,6 +67,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case reportExpiring = "report.expiring"
     case clientDeactivate = "client.deactivate"
     case clientReactivate = "client.reactivate"
+    case lotExtend = "lot.extend"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -92,7 +93,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients
-        case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort: return .issue
+        case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort, .lotExtend: return .issue
         case .creditRemove: return .remove
         case .bookingCreate, .bookingNoShow: return .book
         case .bookingCancel: return .cancel

@@ -63,3 +63,50 @@ public struct ClientListParams: WireParams {
         self.includeInactive = includeInactive
     }
 }
+
+/// `lot.extend`: goodwill: one live lot gets a new expiry (later, or earlier but not in the past),
+/// or none.
+public struct LotExtendParams: MutatingParams {
+    public var lot: Int64
+    /// Valid through this local date: the credits expire at the next local midnight.
+    public var expiresOn: String?
+    public var expiresAt: Timestamp?
+    /// True: the lot never expires.
+    public var noExpiry: Bool?
+    public var note: String?
+    public var idempotencyKey: String?
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case lot, expiresOn = "expires_on", expiresAt = "expires_at", noExpiry = "no_expiry", note
+        case idempotencyKey = "idempotency_key", staff
+    }
+    public init(lot: Int64, expiresOn: String? = nil, expiresAt: Timestamp? = nil, noExpiry: Bool? = nil,
+                note: String? = nil, idempotencyKey: String? = nil, staff: String? = nil) {
+        self.lot = lot
+        self.expiresOn = expiresOn
+        self.expiresAt = expiresAt
+        self.noExpiry = noExpiry
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+        self.staff = staff
+    }
+}
+
+/// `lot.extend` result: the lot as it is now, its expiry before, and the `extended` event.
+public struct LotExtendResult: Codable, Sendable, Equatable {
+    public var lot: LotInfo
+    public var previousExpiresAt: Timestamp?
+    public var event: Int64
+    public init(lot: LotInfo, previousExpiresAt: Timestamp?, event: Int64) {
+        self.lot = lot
+        self.previousExpiresAt = previousExpiresAt
+        self.event = event
+    }
+    enum CodingKeys: String, CodingKey { case lot, previousExpiresAt, event }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lot, forKey: .lot)
+        try c.encode(previousExpiresAt, forKey: .previousExpiresAt)
+        try c.encode(event, forKey: .event)
+    }
+}

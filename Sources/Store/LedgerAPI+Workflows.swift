@@ -12,6 +12,9 @@ extension Ledger {
     public static func clientReactivate(_ p: IdActionParams, by a: Actor) -> LedgerOperation<Client> {
         LedgerOperation(.clientReactivate, p, actor: a, body: ClientLifecycle.reactivate)
     }
+    public static func lotExtend(_ p: LotExtendParams, by a: Actor) -> LedgerOperation<LotExtendResult> {
+        LedgerOperation(.lotExtend, p, actor: a, body: LotExtension.extend)
+    }
 
     // MARK: Reads
 

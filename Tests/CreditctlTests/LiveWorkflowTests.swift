@@ -66,4 +66,21 @@ final class LiveWorkflowTests {
         #expect(object(try ok("client", "reactivate", "bob", "--json"))["active"] as? Bool == true)
         try ok("credit", "issue", "bob", "--type", "any", "--credits", "1")
     }
+
+    @Test func creditExtendMovesALotsExpiry() throws {
+        try twoClientsWithExpiringCredits()
+        let lot = try #require((object(try ok("balance", "ann", "--json"))["by_session_type"] as? [[String: Any]]) != nil)
+        _ = lot
+        let history = object(try ok("history", "ann", "--json"))
+        let lotId = try #require((history["items"] as? [[String: Any]])?.first?["lot"] as? Int)
+        // When ann's lot is extended through 2027-02-28, in human form
+        let text = try ok("credit", "extend", String(lotId), "--expires-on", "2027-02-28", "--note", "goodwill")
+        // Then the new and old dates are shown as the studio says them
+        #expect(text.contains("expires 2027-02-28, was 2027-01-09"), "\(text)")
+        // When it is made never to expire, as JSON, then the lot has no expiry and the old one is given
+        let json = object(try ok("credit", "extend", String(lotId), "--no-expiry", "--json"))
+        #expect(json["previous_expires_at"] as? String == "2027-03-01T00:00:00Z")
+        // When two new expiries are given, then a usage error
+        #expect(try ctl(["credit", "extend", String(lotId), "--no-expiry", "--expires-on", "2027-05-01"]).status == 2)
+    }
 }

@@ -50,6 +50,7 @@ enum WriteMethods {
             return wrap(Ledger.clientDeactivate(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .clientReactivate:
             return wrap(Ledger.clientReactivate(try WireCoding.decode(IdActionParams.self, p), by: actor))
+        case .lotExtend: return wrap(Ledger.lotExtend(try WireCoding.decode(LotExtendParams.self, p), by: actor))
         default:
             preconditionFailure("\(call.method.rawValue) is not a mutating method")
         }
