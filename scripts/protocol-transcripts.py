@@ -192,6 +192,10 @@ try:
     section("workflows")
     call("lot.extend", {"lot": extend_lot, "expires_on": "2026-02-28", "note": "Injured in January",
                         "staff": "Maria", "idempotency_key": "extend-ann-1"})
+    call("client.create", {"id": "dee", "name": "Dee"})
+    call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 2,
+                             "note": "For her sister", "staff": "Maria"})
+    call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 5})
 finally:
     daemon.terminate()
     daemon.wait()

@@ -68,6 +68,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case clientDeactivate = "client.deactivate"
     case clientReactivate = "client.reactivate"
     case lotExtend = "lot.extend"
+    case creditTransfer = "credit.transfer"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -94,7 +95,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients
         case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort, .lotExtend: return .issue
-        case .creditRemove: return .remove
+        case .creditRemove, .creditTransfer: return .remove
         case .bookingCreate, .bookingNoShow: return .book
         case .bookingCancel: return .cancel
         case .bookingWaive, .bookingSettle: return .waive

@@ -110,3 +110,62 @@ public struct LotExtendResult: Codable, Sendable, Equatable {
         try c.encode(event, forKey: .event)
     }
 }
+
+/// `credit.transfer`: credits move from one client to another (family and friends), lot by lot.
+public struct CreditTransferParams: MutatingParams {
+    public var from: String
+    public var to: String
+    /// The scope moved: a session type or `any` (lots of exactly that scope).
+    public var sessionType: String
+    public var credits: Int64
+    public var note: String?
+    public var idempotencyKey: String?
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case from, to, sessionType = "session_type", credits, note, idempotencyKey = "idempotency_key", staff
+    }
+    public init(from: String, to: String, sessionType: String, credits: Int64, note: String? = nil,
+                idempotencyKey: String? = nil, staff: String? = nil) {
+        self.from = from
+        self.to = to
+        self.sessionType = sessionType
+        self.credits = credits
+        self.note = note
+        self.idempotencyKey = idempotencyKey
+        self.staff = staff
+    }
+}
+
+/// One lot's part of a transfer: the credits taken from `fromLot` became the new lot `toLot`.
+public struct TransferPart: Codable, Sendable, Equatable {
+    public var fromLot: Int64
+    public var toLot: LotInfo
+    public var credits: Int64
+    /// The `transferred_out` event on `from_lot` and the `transferred_in` event on `to_lot`.
+    public var outEvent: Int64
+    public var inEvent: Int64
+    public init(fromLot: Int64, toLot: LotInfo, credits: Int64, outEvent: Int64, inEvent: Int64) {
+        self.fromLot = fromLot
+        self.toLot = toLot
+        self.credits = credits
+        self.outEvent = outEvent
+        self.inEvent = inEvent
+    }
+}
+
+/// `credit.transfer` result.
+public struct CreditTransferResult: Codable, Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var credits: Int64
+    public var parts: [TransferPart]
+    /// Credits of the transfer that went to repay `to`'s open debts.
+    public var debtRepaid: Int64
+    public init(from: String, to: String, credits: Int64, parts: [TransferPart], debtRepaid: Int64) {
+        self.from = from
+        self.to = to
+        self.credits = credits
+        self.parts = parts
+        self.debtRepaid = debtRepaid
+    }
+}

@@ -15,6 +15,9 @@ extension Ledger {
     public static func lotExtend(_ p: LotExtendParams, by a: Actor) -> LedgerOperation<LotExtendResult> {
         LedgerOperation(.lotExtend, p, actor: a, body: LotExtension.extend)
     }
+    public static func creditTransfer(_ p: CreditTransferParams, by a: Actor) -> LedgerOperation<CreditTransferResult> {
+        LedgerOperation(.creditTransfer, p, actor: a, body: Transfers.transfer)
+    }
 
     // MARK: Reads
 

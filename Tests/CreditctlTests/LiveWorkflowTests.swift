@@ -83,4 +83,18 @@ final class LiveWorkflowTests {
         // When two new expiries are given, then a usage error
         #expect(try ctl(["credit", "extend", String(lotId), "--no-expiry", "--expires-on", "2027-05-01"]).status == 2)
     }
+
+    @Test func creditTransferGivesCreditsToAnotherClient() throws {
+        try twoClientsWithExpiringCredits()
+        // When 2 of ann's yoga credits go to bob
+        let text = try ok("credit", "transfer", "ann", "bob", "--type", "yoga", "--credits", "2", "--note", "gift")
+        // Then the part is shown with the expiry bob's new lot keeps
+        #expect(text.contains("transferred 2 credits from ann to bob") && text.contains("2027-01-09"), "\(text)")
+        #expect(object(try ok("balance", "bob", "--json"))["total"] as? Int == 4)
+        // When more than ann has left is asked for as JSON, then it fails and nothing moves
+        let short = try ctl(["credit", "transfer", "ann", "bob", "--type", "yoga", "--credits", "5", "--json"])
+        #expect(short.status != 0 && short.stderr.contains("insufficient"), "\(short.stderr)")
+        // When a client is named twice, then a usage error
+        #expect(try ctl(["credit", "transfer", "ann", "ann", "--type", "yoga", "--credits", "1"]).status == 2)
+    }
 }

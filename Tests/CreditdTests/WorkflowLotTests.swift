@@ -20,6 +20,9 @@ extension LedgerMethodsTests {
         let daemon = try LedgerDaemon.start()
         let rpc = try RPCSession(daemon)
         let lot = try annWithLot(rpc, ["expires_on": "2026-01-09"])
+        // (A write re-arms the timer on the scheduler's queue, asynchronously; a clock move of 0 s
+        // re-arms it before replying, so the status read after it is deterministic.)
+        try rpc.ok("clock.advance", ["seconds": 0])
         #expect(try rpc.ok("daemon.status")["scheduler"].map { ($0 as? [String: Any])?["next_deadline"] as? String }
                 == "2026-01-10T00:00:00Z")
 
@@ -42,6 +45,7 @@ extension LedgerMethodsTests {
 
         // When it is shortened to later today, then the scheduler's next deadline is that instant
         try rpc.ok("lot.extend", ["lot": lot, "expires_at": "2026-01-20T12:00:00Z"])
+        try rpc.ok("clock.advance", ["seconds": 0])
         #expect(try rpc.ok("daemon.status")["scheduler"].map { ($0 as? [String: Any])?["next_deadline"] as? String }
                 == "2026-01-20T12:00:00Z")
         // And at that instant the credits expire
@@ -102,5 +106,100 @@ extension LedgerMethodsTests {
         // When the membership is paused, then its lot is frozen and refused too
         try rpc.ok("membership.pause", ["id": "ms1"])
         #expect(try rpc.fails("lot.extend", ["lot": lot, "expires_on": "2026-12-31"]).reason == "invalid_state")
+    }
+
+    @Test func creditTransferSplitAcrossLotsWithDifferentExpiriesKeepsEachExpiry() throws {
+        // Given ann's yoga lots: 2 through Jan 19, 3 through Feb 27, 1 without expiry; and bob
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        let early = try annWithLot(rpc, credits: 2, ["expires_on": "2026-01-19"])
+        let late = try #require(objects(try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 3,
+                                                                     "expires_on": "2026-02-27"])["lots"]).first?["id"] as? Int)
+        let never = try #require(objects(try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga",
+                                                                      "credits": 1])["lots"]).first?["id"] as? Int)
+        try rpc.ok("client.create", ["id": "bob", "name": "Bob"])
+
+        // When 5 credits go from ann to bob (and the call is repeated with its key)
+        let params: [String: Any] = ["from": "ann", "to": "bob", "session_type": "yoga", "credits": 5,
+                                     "note": "For her son", "idempotency_key": "t1"]
+        let moved = try rpc.ok("credit.transfer", params)
+        #expect(try rpc.ok("credit.transfer", params)["parts"].map { objects($0).count } == 3)
+        // Then they came in reverse burn-down order: no expiry, then the latest expiry, then the earliest
+        let parts = objects(moved["parts"])
+        #expect(parts.map { $0["from_lot"] as? Int } == [never, late, early])
+        #expect(parts.map { $0["credits"] as? Int } == [1, 3, 1])
+        // And each became a lot of bob's with the same scope and expiry
+        let newLots = parts.compactMap { $0["to_lot"] as? [String: Any] }
+        #expect(newLots.map { $0["client"] as? String } == ["bob", "bob", "bob"])
+        #expect(newLots.map { $0["scope"] as? String } == ["yoga", "yoga", "yoga"])
+        #expect(newLots.map { $0["expires_at"] as? String } == [nil, "2026-02-28T00:00:00Z", "2026-01-20T00:00:00Z"])
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 1)
+        #expect(try rpc.ok("balance.get", ["client": "bob"])["total"] as? Int == 5)
+
+        // And each out event names the new lot, each in event names the out event and lot it came from
+        let outs = objects(try rpc.ok("history.list", ["client": "ann", "events": ["transferred_out"]])["items"])
+        let ins = objects(try rpc.ok("history.list", ["client": "bob", "events": ["transferred_in"]])["items"])
+        #expect(outs.map { $0["amount"] as? Int }.sorted { ($0 ?? 0) < ($1 ?? 0) } == [-3, -1, -1])
+        #expect(ins.count == 3 && outs.count == 3)
+        for part in parts {
+            let toLot = (part["to_lot"] as? [String: Any])?["id"] as? Int
+            let out = outs.first { $0["id"] as? Int == part["out_event"] as? Int }
+            let inEvent = ins.first { $0["id"] as? Int == part["in_event"] as? Int }
+            #expect(out?["rule"] as? [String: String] == ["to_client": "bob", "to_lot": String(toLot ?? 0)])
+            #expect(inEvent?["rule"] as? [String: String] == [
+                "from_client": "ann", "from_lot": String(part["from_lot"] as? Int ?? 0),
+                "from_event": String(part["out_event"] as? Int ?? 0)])
+            #expect(inEvent?["amount"] as? Int == part["credits"] as? Int && inEvent?["note"] as? String == "For her son")
+        }
+        // And usage adds up for both (transfers count as manual changes)
+        let annUsage = try #require(try rpc.ok("usage.summary", ["client": "ann"])["usage"] as? [String: Any])
+        #expect(annUsage["manual_changes"] as? Int == 1 && annUsage["left"] as? Int == 1)
+        let bobUsage = try #require(try rpc.ok("usage.summary", ["client": "bob"])["usage"] as? [String: Any])
+        #expect(bobUsage["manual_changes"] as? Int == 5 && bobUsage["left"] as? Int == 5)
+
+        // When Jan 19 has passed, then the credit from the early lot expires for bob as it would have for ann
+        try rpc.ok("clock.set", ["now": "2026-01-21T00:00:00Z"])
+        #expect(try rpc.ok("balance.get", ["client": "bob"])["total"] as? Int == 4)
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 0)
+        #expect(try rpc.ok("daemon.verify")["ok"] as? Bool == true)
+    }
+
+    @Test func creditTransferIsRefusedWhenShortAndRepaysTheReceiversDebt() throws {
+        // Given ann with 2 yoga credits, and bob who owes 1 (yoga allows negative balances)
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        _ = try annWithLot(rpc, credits: 2, [:])
+        try rpc.ok("session_type.update", ["id": "yoga", "allow_negative": true])
+        try rpc.ok("client.create", ["id": "bob", "name": "Bob"])
+        try rpc.ok("client.create", ["id": "cy", "name": "Cy"])
+        try rpc.ok("booking.create", ["id": "b1", "client": "bob", "session_type": "yoga",
+                                      "starts_at": "2026-01-10T18:00:00Z"])
+        try rpc.ok("client.deactivate", ["id": "cy"])
+
+        // When more than ann has is asked for, then nothing moves and the shortfall is told
+        let short = try rpc.fails("credit.transfer", ["from": "ann", "to": "bob", "session_type": "yoga", "credits": 3])
+        #expect(short.reason == "insufficient_credits")
+        #expect(short.data["available"] as? Int == 2 && short.data["required"] as? Int == 3)
+        // And other bad transfers name their reasons
+        let refusals: [([String: Any], String)] = [
+            (["from": "ann", "to": "ann", "session_type": "yoga", "credits": 1], "invalid_params"),
+            (["from": "ann", "to": "zed", "session_type": "yoga", "credits": 1], "not_found"),
+            (["from": "zed", "to": "bob", "session_type": "yoga", "credits": 1], "not_found"),
+            (["from": "ann", "to": "cy", "session_type": "yoga", "credits": 1], "invalid_state"),
+            (["from": "ann", "to": "bob", "session_type": "any", "credits": 1], "insufficient_credits"),
+            (["from": "ann", "to": "bob", "session_type": "yoga", "credits": 0], "invalid_params"),
+        ]
+        for (params, reason) in refusals {
+            #expect(try rpc.fails("credit.transfer", params).reason == reason, "\(params)")
+        }
+        #expect(try rpc.ok("balance.get", ["client": "ann"])["total"] as? Int == 2)
+
+        // When 2 credits go to bob, then the first repays his debt
+        let moved = try rpc.ok("credit.transfer", ["from": "ann", "to": "bob", "session_type": "yoga", "credits": 2])
+        #expect(moved["debt_repaid"] as? Int == 1)
+        let bob = try rpc.ok("balance.get", ["client": "bob"])
+        #expect(bob["total"] as? Int == 1 && bob["debt"] as? Int == 0)
+        #expect(try rpc.ok("daemon.verify")["ok"] as? Bool == true)
+        #expect(rpc.succeeded.isSuperset(of: ["credit.transfer"]))
     }
 }

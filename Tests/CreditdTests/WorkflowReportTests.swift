@@ -5,7 +5,7 @@ import Testing
 /// Studio-wide reports (issue 16) against the real daemon on a test clock (2026-01-05T09:00Z).
 extension LedgerMethodsTests {
     static let workflowMethods: Set<String> = ["report.expiring", "client.deactivate", "client.reactivate",
-                                                   "lot.extend"]
+                                                   "lot.extend", "credit.transfer"]
 
     @Test func reportExpiringListsLiveLotsAcrossClientsSoonestFirst() throws {
         // Given ann and bob with lots expiring on Jan 10, Jan 8 and Feb 28, one without expiry,

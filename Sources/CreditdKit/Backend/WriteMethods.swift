@@ -51,6 +51,8 @@ enum WriteMethods {
         case .clientReactivate:
             return wrap(Ledger.clientReactivate(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .lotExtend: return wrap(Ledger.lotExtend(try WireCoding.decode(LotExtendParams.self, p), by: actor))
+        case .creditTransfer:
+            return wrap(Ledger.creditTransfer(try WireCoding.decode(CreditTransferParams.self, p), by: actor))
         default:
             preconditionFailure("\(call.method.rawValue) is not a mutating method")
         }

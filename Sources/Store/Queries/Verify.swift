@@ -9,6 +9,8 @@ enum Verify {
         try lotBalances(db, &violations)
         try bookingAllocations(db, &violations)
         try lotStates(db, &violations)
+        try clientStates(db, &violations)
+        try workflowEvents(db, &violations)
         try foreignKeys(db, &violations)
         let counts = try Row.fetchOne(db, sql: """
             SELECT (SELECT COUNT(*) FROM client), (SELECT COUNT(*) FROM lot), (SELECT COUNT(*) FROM event)

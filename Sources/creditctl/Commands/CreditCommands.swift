@@ -5,7 +5,7 @@ import CreditProtocol
 struct CreditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credit", abstract: "Issue and remove credits by hand, or import them from CSV.",
-        subcommands: [Issue.self, Remove.self, ImportCommand.self, Extend.self])
+        subcommands: [Issue.self, Remove.self, ImportCommand.self, Extend.self, Transfer.self])
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
