@@ -196,6 +196,7 @@ try:
     call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 2,
                              "note": "For her sister", "staff": "Maria"})
     call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 5})
+    call("report.activity", {"from": "2026-01-05T00:00:00Z", "to": "2026-01-08T00:00:00Z", "staff": "Maria"})
 finally:
     daemon.terminate()
     daemon.wait()

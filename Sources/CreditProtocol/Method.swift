@@ -69,6 +69,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case clientReactivate = "client.reactivate"
     case lotExtend = "lot.extend"
     case creditTransfer = "credit.transfer"
+    case reportActivity = "report.activity"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -77,7 +78,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
              .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance,
-             .reportExpiring:
+             .reportExpiring, .reportActivity:
             return false
         default:
             return true
@@ -90,7 +91,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus, .reportExpiring:
+             .eventsSubscribe, .daemonStatus, .reportExpiring, .reportActivity:
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients

@@ -169,3 +169,77 @@ public struct CreditTransferResult: Codable, Sendable, Equatable {
         self.debtRepaid = debtRepaid
     }
 }
+
+/// `report.activity`: what each teammate did in `[from, to)`, by actor (Unix user) and staff name.
+public struct ActivityParams: WireParams {
+    public var from: Timestamp
+    public var to: Timestamp
+    /// Only this Unix user (or `scheduler`).
+    public var actor: String?
+    /// Only this staff name.
+    public var staff: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case from, to, actor, staff }
+    public init(from: Timestamp, to: Timestamp, actor: String? = nil, staff: String? = nil) {
+        self.from = from
+        self.to = to
+        self.actor = actor
+        self.staff = staff
+    }
+}
+
+/// How many of one kind of action, and the credits they moved.
+public struct ActivityFigure: Codable, Sendable, Equatable {
+    public var count: Int64
+    public var credits: Int64
+    public init(count: Int64 = 0, credits: Int64 = 0) {
+        self.count = count
+        self.credits = credits
+    }
+}
+
+/// One actor and staff name's actions in the period.
+public struct ActivityRow: Codable, Sendable, Equatable {
+    public var actor: String
+    public var staff: String?
+    public var issued: ActivityFigure
+    public var removed: ActivityFigure
+    public var booked: ActivityFigure
+    public var cancelled: ActivityFigure
+    public var waived: ActivityFigure
+    public var refunded: ActivityFigure
+    public init(actor: String, staff: String?, issued: ActivityFigure, removed: ActivityFigure, booked: ActivityFigure,
+                cancelled: ActivityFigure, waived: ActivityFigure, refunded: ActivityFigure) {
+        self.actor = actor
+        self.staff = staff
+        self.issued = issued
+        self.removed = removed
+        self.booked = booked
+        self.cancelled = cancelled
+        self.waived = waived
+        self.refunded = refunded
+    }
+    enum CodingKeys: String, CodingKey { case actor, staff, issued, removed, booked, cancelled, waived, refunded }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(issued, forKey: .issued)
+        try c.encode(removed, forKey: .removed)
+        try c.encode(booked, forKey: .booked)
+        try c.encode(cancelled, forKey: .cancelled)
+        try c.encode(waived, forKey: .waived)
+        try c.encode(refunded, forKey: .refunded)
+    }
+}
+
+/// `report.activity` result.
+public struct ActivityReport: Codable, Sendable, Equatable {
+    public var from: Timestamp
+    public var to: Timestamp
+    public var items: [ActivityRow]
+    public init(from: Timestamp, to: Timestamp, items: [ActivityRow]) {
+        self.from = from
+        self.to = to
+        self.items = items
+    }
+}

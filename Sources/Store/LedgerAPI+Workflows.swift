@@ -25,4 +25,9 @@ extension Ledger {
     public func expiring(_ p: ExpiringParams, nowMs: Int64) throws(LedgerError) -> Page<ExpiringLot> {
         try read { db in try Expiring.list(db, p, nowMs: nowMs) }
     }
+
+    /// `report.activity`.
+    public func activity(_ p: ActivityParams) throws(LedgerError) -> ActivityReport {
+        try read { db in try Activity.report(db, p) }
+    }
 }

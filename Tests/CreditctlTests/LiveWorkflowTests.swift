@@ -97,4 +97,23 @@ final class LiveWorkflowTests {
         // When a client is named twice, then a usage error
         #expect(try ctl(["credit", "transfer", "ann", "ann", "--type", "yoga", "--credits", "1"]).status == 2)
     }
+
+    @Test func reportActivityPrintsATableCSVAndJSON() throws {
+        // Given Sam's issues (the setup) and Kim's booking
+        try ok("session-type", "create", "yoga", "Yoga")
+        try ok("client", "add", "ann", "Ann Lee")
+        try ok("credit", "issue", "ann", "--type", "yoga", "--credits", "3", "--staff", "Sam")
+        try ok("book", "ann", "yoga", "2027-01-10 18:00", "--id", "b1", "--staff", "Kim")
+        // When the day is reported as a table, then each teammate has a row with counts and credits
+        let table = try ok("report", "activity", "--since", "2027-01-05", "--until", "2027-01-05")
+        #expect(table.contains("(Sam)") && table.contains("1 (3)") && table.contains("(Kim)"), "\(table)")
+        // When as CSV for Kim only, then a header and Kim's row
+        let csv = try ok("report", "activity", "--since", "2027-01-05", "--until", "2027-01-05", "--staff", "Kim",
+                         "--format", "csv").components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(csv.first?.hasPrefix("actor,staff,issued,issued_credits,removed") == true)
+        #expect(csv.count == 2 && csv.last?.hasSuffix(",Kim,0,0,0,0,1,1,0,0,0,0,0,0") == true, "\(csv)")
+        // When as JSON, then the daemon's report
+        let json = object(try ok("report", "activity", "--since", "2027-01-05", "--until", "2027-01-05", "--json"))
+        #expect((json["items"] as? [Any])?.count == 2)
+    }
 }

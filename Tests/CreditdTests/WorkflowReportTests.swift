@@ -5,7 +5,7 @@ import Testing
 /// Studio-wide reports (issue 16) against the real daemon on a test clock (2026-01-05T09:00Z).
 extension LedgerMethodsTests {
     static let workflowMethods: Set<String> = ["report.expiring", "client.deactivate", "client.reactivate",
-                                                   "lot.extend", "credit.transfer"]
+                                                   "lot.extend", "credit.transfer", "report.activity"]
 
     @Test func reportExpiringListsLiveLotsAcrossClientsSoonestFirst() throws {
         // Given ann and bob with lots expiring on Jan 10, Jan 8 and Feb 28, one without expiry,
@@ -60,5 +60,64 @@ extension LedgerMethodsTests {
         #expect(try rpc.fails("report.expiring", ["within_days": 5, "session_type": "nope"]).reason == "not_found")
         #expect(try rpc.fails("report.expiring", ["within_days": 5, "cursor": "junk"]).reason == "invalid_params")
         #expect(try rpc.fails("report.expiring", [:]).reason == "invalid_params")
+    }
+
+    @Test func reportActivityCountsWhatEachTeammateDid() throws {
+        // Given Maria issuing, Sam booking and cancelling, Maria waiving and removing, and a sale refunded
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        try rpc.ok("session_type.create", ["id": "workshop", "name": "Workshop", "credit_cost": 2, "late_cancel_grace_s": 3600])
+        try rpc.ok("client.create", ["id": "ann", "name": "Ann"])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "yoga", "credits": 2, "staff": "Maria"])
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "any", "credits": 3, "staff": "Maria"])
+        try rpc.ok("booking.create", ["id": "b1", "client": "ann", "session_type": "yoga",
+                                      "starts_at": "2026-01-10T18:00:00Z", "staff": "Sam"])
+        // (b2 costs 2 and spans the yoga lot and the any lot: one booking)
+        try rpc.ok("booking.create", ["id": "b2", "client": "ann", "session_type": "yoga", "credit_cost": 2,
+                                      "starts_at": "2026-01-11T18:00:00Z", "staff": "Sam"])
+        try rpc.ok("booking.create", ["id": "w1", "client": "ann", "session_type": "workshop",
+                                      "starts_at": "2026-01-05T10:00:00Z", "staff": "Sam"])
+        try rpc.ok("booking.cancel", ["id": "b1", "staff": "Sam"])
+        try rpc.ok("booking.cancel", ["id": "w1", "staff": "Sam"])
+        try rpc.ok("booking.waive", ["id": "w1", "staff": "Maria"])
+        try rpc.ok("credit.remove", ["client": "ann", "session_type": "yoga", "credits": 1, "staff": "Maria"])
+        try rpc.ok("package.create", ["id": "five", "name": "Five", "credits": 5, "price_minor": 5000])
+        try rpc.ok("purchase.create", ["id": "p1", "client": "ann", "package": "five"])
+        try rpc.ok("purchase.refund", ["id": "p1"])
+
+        // When the day is reported
+        let day = try rpc.ok("report.activity", ["from": "2026-01-05T00:00:00Z", "to": "2026-01-06T00:00:00Z"])
+        let rows = objects(day["items"])
+        func figures(_ staff: String?) -> [String: [Int]] {
+            guard let row = rows.first(where: { ($0["staff"] as? String) == staff }) else { return [:] }
+            var result: [String: [Int]] = [:]
+            for action in ["issued", "removed", "booked", "cancelled", "waived", "refunded"] {
+                let figure = row[action] as? [String: Any]
+                result[action] = [figure?["count"] as? Int ?? -1, figure?["credits"] as? Int ?? -1]
+            }
+            return result
+        }
+        // Then each actor and staff name has its own row with counts and credits
+        #expect(rows.count == 3 && rows.allSatisfy { $0["actor"] as? String == LedgerDaemon.me })
+        #expect(figures("Maria") == ["issued": [2, 5], "removed": [1, 1], "booked": [0, 0], "cancelled": [0, 0],
+                                     "waived": [1, 2], "refunded": [0, 0]])
+        #expect(figures("Sam") == ["issued": [0, 0], "removed": [0, 0], "booked": [3, 5], "cancelled": [1, 1],
+                                   "waived": [0, 0], "refunded": [0, 0]])
+        #expect(figures(nil) == ["issued": [1, 5], "removed": [0, 0], "booked": [0, 0], "cancelled": [0, 0],
+                                 "waived": [0, 0], "refunded": [1, 5]])
+        // When only Sam is asked for, then only his row
+        let sam = objects(try rpc.ok("report.activity", ["from": "2026-01-05T00:00:00Z", "to": "2026-01-06T00:00:00Z",
+                                                          "staff": "Sam"])["items"])
+        #expect(sam.map { $0["staff"] as? String } == ["Sam"])
+        // When the day before is reported, then nobody did anything
+        #expect(objects(try rpc.ok("report.activity", ["from": "2026-01-04T00:00:00Z",
+                                                        "to": "2026-01-05T00:00:00Z"])["items"]).isEmpty)
+        // And bad periods and filters name their reasons
+        #expect(try rpc.fails("report.activity", ["from": "2026-01-05T00:00:00Z", "to": "2026-01-05T00:00:00Z"]).reason
+                == "invalid_params")
+        #expect(try rpc.fails("report.activity", ["from": "2026-01-05T00:00:00Z", "to": "2026-01-06T00:00:00Z",
+                                                  "actor": "x", "staff": "y"]).reason == "invalid_params")
+        #expect(try rpc.fails("report.activity", ["from": "2026-01-05T00:00:00Z"]).reason == "invalid_params")
     }
 }

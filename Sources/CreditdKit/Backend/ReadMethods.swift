@@ -30,6 +30,8 @@ enum ReadMethods {
             case .usageSummary: return try WireCoding.encode(ledger.usage(try WireCoding.decode(UsageParams.self, p)))
             case .reportExpiring:
                 return try WireCoding.encode(ledger.expiring(try WireCoding.decode(ExpiringParams.self, p), nowMs: nowMs))
+            case .reportActivity:
+                return try WireCoding.encode(ledger.activity(try WireCoding.decode(ActivityParams.self, p)))
             case .daemonVerify:
                 _ = try WireCoding.decode(EmptyParams.self, p)
                 return try WireCoding.encode(ledger.verify())

@@ -4,8 +4,8 @@ import CreditProtocol
 /// `report expiring|...`: the studio-wide reports an owner asks for.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Studio-wide reports: credits about to expire.",
-        subcommands: [Expiring.self])
+        commandName: "report", abstract: "Studio-wide reports: credits about to expire, what each teammate did.",
+        subcommands: [Expiring.self, Activity.self])
 
     /// How a report is printed.
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, csv }
@@ -41,6 +41,35 @@ struct ReportCommand: ParsableCommand {
                 for lot in lots { Console.out.write(CSV.row(RenderReports.expiringRow(lot))) }
             } else {
                 Console.out.write(RenderReports.expiring(lots, connection.studioZone(rpc)))
+            }
+        }
+    }
+
+    struct Activity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What each teammate did in a period (report.activity): issued, removed, booked, cancelled, waived, refunded.",
+            discussion: "One row per Unix user and staff name: counts, and credits in parentheses. Bookings count once however many lots they used; cancelled includes late cancellations the daemon settled.")
+        @Option(help: "From this date or time (studio-local, or RFC 3339).") var since: When
+        @Option(help: "Before this time, or through this date.") var until: When
+        @Option(help: "Only this Unix user (or scheduler).") var actor: String?
+        @Option(help: "Only this staff name.") var staff: String?
+        @Option(help: "table or csv.") var format: ReportFormat = .table
+        @OptionGroup var connection: Connection
+        func validate() throws {
+            if actor != nil && staff != nil { throw ValidationError("give --actor or --staff, not both") }
+        }
+        func run() throws {
+            let rpc = try connection.connect()
+            guard let from = try connection.resolve(since, "--since", date: .startOfDay),
+                  let to = try connection.resolve(until, "--until", date: .endOfDay) else { return }
+            let (raw, report) = try rpc.call(.reportActivity, ActivityParams(from: from, to: to, actor: actor, staff: staff),
+                                             as: ActivityReport.self)
+            if connection.json { return connection.output.emit(raw: raw) { "" } }
+            if format == .csv {
+                Console.out.write(CSV.row(RenderReports.activityColumns))
+                for row in report.items { Console.out.write(CSV.row(RenderReports.activityRow(row))) }
+            } else {
+                Console.out.write(RenderReports.activity(report))
             }
         }
     }

@@ -20,4 +20,30 @@ enum RenderReports {
         let total = lots.reduce(Int64(0)) { $0 + $1.credits }
         return table.render() + "\(Format.count(total, "credit")) in \(Format.count(lots.count, "lot"))\n"
     }
+
+    /// The CSV columns of `report activity`: a count and a credits column per action.
+    static let activityColumns = ["actor", "staff"] + actions.flatMap { [$0.name, $0.name + "_credits"] }
+
+    private static let actions: [(name: String, figure: @Sendable (ActivityRow) -> ActivityFigure)] = [
+        ("issued", \.issued), ("removed", \.removed), ("booked", \.booked), ("cancelled", \.cancelled),
+        ("waived", \.waived), ("refunded", \.refunded),
+    ]
+
+    static func activityRow(_ row: ActivityRow) -> [String] {
+        [row.actor, row.staff ?? ""] + actions.flatMap { action in
+            let figure = action.figure(row)
+            return [String(figure.count), String(figure.credits)]
+        }
+    }
+
+    static func activity(_ report: ActivityReport) -> String {
+        var table = Table([.init("BY")] + actions.map { .init($0.name.uppercased(), .right) })
+        for row in report.items {
+            table.add([RenderLedger.by(row.actor, row.staff)] + actions.map { action in
+                let figure = action.figure(row)
+                return figure.count == 0 ? "" : "\(figure.count) (\(figure.credits))"
+            })
+        }
+        return table.render()
+    }
 }
