@@ -165,8 +165,12 @@ public struct HistoryParams: WireParams {
     public var to: Timestamp?
     public var limit: Int?
     public var cursor: String?
+    /// Only the events of this booking, membership or purchase (of the client).
+    public var booking: String?
+    public var membership: String?
+    public var purchase: String?
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case client, sessionType = "session_type", events, from, to, limit, cursor
+        case client, sessionType = "session_type", events, from, to, limit, cursor, booking, membership, purchase
     }
     public init(client: String, sessionType: String? = nil, events: [String]? = nil, from: Timestamp? = nil,
                 to: Timestamp? = nil, limit: Int? = nil, cursor: String? = nil) {

@@ -116,4 +116,17 @@ final class LiveWorkflowTests {
         let json = object(try ok("report", "activity", "--since", "2027-01-05", "--until", "2027-01-05", "--json"))
         #expect((json["items"] as? [Any])?.count == 2)
     }
+
+    @Test func historyAndBookingsTakeTheNewFilters() throws {
+        try twoClientsWithExpiringCredits()
+        try ok("session-type", "create", "pilates", "Pilates")
+        try ok("book", "ann", "yoga", "2027-01-07 18:00", "--id", "b1")
+        try ok("book", "bob", "pilates", "2027-01-07 19:00", "--id", "b2")
+        // When ann's history is filtered by her booking, then only its use
+        let history = object(try ok("history", "ann", "--booking", "b1", "--json"))
+        #expect((history["items"] as? [[String: Any]])?.map { $0["event"] as? String } == ["used"])
+        // When bookings are filtered by type, then only pilates
+        let table = try ok("bookings", "--type", "pilates")
+        #expect(table.contains("b2") && !table.contains("b1"), "\(table)")
+    }
 }

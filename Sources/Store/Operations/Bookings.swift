@@ -239,6 +239,12 @@ enum Bookings {
         var arguments: StatementArguments = []
         if let client = p.client { sql += " AND client_id = ?"; arguments += [client] }
         if let status = p.status { sql += " AND status = ?"; arguments += [status.rawValue] }
+        if let type = p.sessionType {
+            // A misspelt type would otherwise list nothing.
+            _ = try SessionTypeRecord.require(db, id: type)
+            sql += " AND session_type_id = ?"
+            arguments += [type]
+        }
         if let from = p.from { sql += " AND starts_at_ms >= ?"; arguments += [from.ms] }
         if let to = p.to { sql += " AND starts_at_ms < ?"; arguments += [to.ms] }
         if let after { sql += " AND (starts_at_ms, id) > (?, ?)"; arguments += [after.ms, after.key] }
