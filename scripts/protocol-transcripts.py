@@ -197,6 +197,7 @@ try:
                              "note": "For her sister", "staff": "Maria"})
     call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 5})
     call("report.activity", {"from": "2026-01-05T00:00:00Z", "to": "2026-01-08T00:00:00Z", "staff": "Maria"})
+    call("report.liability", {})
     call("history.list", {"client": "ann", "purchase": "p1"})
     call("booking.list", {"session_type": "workshop", "status": "cancelled_late", "from": "2026-01-05T00:00:00Z",
                           "to": "2026-01-06T00:00:00Z"})

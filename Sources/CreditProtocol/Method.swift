@@ -70,6 +70,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case lotExtend = "lot.extend"
     case creditTransfer = "credit.transfer"
     case reportActivity = "report.activity"
+    case reportLiability = "report.liability"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -78,7 +79,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
              .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance,
-             .reportExpiring, .reportActivity:
+             .reportExpiring, .reportActivity, .reportLiability:
             return false
         default:
             return true
@@ -91,7 +92,8 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus, .reportExpiring, .reportActivity:
+             .eventsSubscribe, .daemonStatus, .reportExpiring, .reportActivity,
+             .reportLiability:
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
         case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients

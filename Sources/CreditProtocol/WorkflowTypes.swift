@@ -243,3 +243,61 @@ public struct ActivityReport: Codable, Sendable, Equatable {
         self.items = items
     }
 }
+
+/// `report.liability {client?}`: the prepaid credits outstanding now and their value.
+public struct LiabilityParams: WireParams {
+    /// Only this client's credits.
+    public var client: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case client }
+    public init(client: String? = nil) { self.client = client }
+}
+
+/// Outstanding credits of one origin: a package (`source` package, `id` the package), a plan
+/// (membership grants and rollovers, `id` the plan), or manual credits (`id` null).
+public struct LiabilityLine: Codable, Sendable, Equatable {
+    public var source: String
+    public var id: String?
+    public var currency: String
+    public var credits: Int64
+    public var valueMinor: Int64
+    public init(source: String, id: String?, currency: String, credits: Int64, valueMinor: Int64) {
+        self.source = source
+        self.id = id
+        self.currency = currency
+        self.credits = credits
+        self.valueMinor = valueMinor
+    }
+    enum CodingKeys: String, CodingKey { case source, id, currency, credits, valueMinor }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
+        try c.encode(id, forKey: .id)
+        try c.encode(currency, forKey: .currency)
+        try c.encode(credits, forKey: .credits)
+        try c.encode(valueMinor, forKey: .valueMinor)
+    }
+}
+
+/// The credits and value outstanding in one currency.
+public struct LiabilityTotal: Codable, Sendable, Equatable {
+    public var currency: String
+    public var credits: Int64
+    public var valueMinor: Int64
+    public init(currency: String, credits: Int64, valueMinor: Int64) {
+        self.currency = currency
+        self.credits = credits
+        self.valueMinor = valueMinor
+    }
+}
+
+/// `report.liability` result.
+public struct LiabilityReport: Codable, Sendable, Equatable {
+    public var asOf: Timestamp
+    public var lines: [LiabilityLine]
+    public var totals: [LiabilityTotal]
+    public init(asOf: Timestamp, lines: [LiabilityLine], totals: [LiabilityTotal]) {
+        self.asOf = asOf
+        self.lines = lines
+        self.totals = totals
+    }
+}

@@ -30,4 +30,9 @@ extension Ledger {
     public func activity(_ p: ActivityParams) throws(LedgerError) -> ActivityReport {
         try read { db in try Activity.report(db, p) }
     }
+
+    /// `report.liability` at `nowMs`.
+    public func liability(_ p: LiabilityParams, nowMs: Int64) throws(LedgerError) -> LiabilityReport {
+        try read { db in try Liability.report(db, p, nowMs: nowMs) }
+    }
 }

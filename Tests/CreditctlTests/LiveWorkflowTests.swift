@@ -129,4 +129,17 @@ final class LiveWorkflowTests {
         let table = try ok("bookings", "--type", "pilates")
         #expect(table.contains("b2") && !table.contains("b1"), "\(table)")
     }
+
+    @Test func reportLiabilityPrintsValuesAndTotals() throws {
+        // Given a sale of 10 credits for 100.00 and a manual issue
+        try twoClientsWithExpiringCredits()
+        try ok("package", "create", "ten", "Ten", "--credits", "10", "--price-minor", "10000")
+        try ok("sell", "ann", "ten", "--id", "p1")
+        // When the liability is shown, then the package line, the manual line and the total
+        let table = try ok("report", "liability")
+        #expect(table.contains("ten") && table.contains("100.00") && table.contains("manual"), "\(table)")
+        let csv = try ok("report", "liability", "--format", "csv").components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(csv == ["source,id,currency,credits,value_minor", "manual,,EUR,5,0", "package,ten,EUR,10,10000"])
+        #expect((object(try ok("report", "liability", "--json"))["totals"] as? [Any])?.count == 1)
+    }
 }

@@ -5,7 +5,8 @@ import Testing
 /// Studio-wide reports (issue 16) against the real daemon on a test clock (2026-01-05T09:00Z).
 extension LedgerMethodsTests {
     static let workflowMethods: Set<String> = ["report.expiring", "client.deactivate", "client.reactivate",
-                                                   "lot.extend", "credit.transfer", "report.activity"]
+                                                   "lot.extend", "credit.transfer", "report.activity",
+                                                   "report.liability"]
 
     @Test func reportExpiringListsLiveLotsAcrossClientsSoonestFirst() throws {
         // Given ann and bob with lots expiring on Jan 10, Jan 8 and Feb 28, one without expiry,
@@ -119,5 +120,50 @@ extension LedgerMethodsTests {
         #expect(try rpc.fails("report.activity", ["from": "2026-01-05T00:00:00Z", "to": "2026-01-06T00:00:00Z",
                                                   "actor": "x", "staff": "y"]).reason == "invalid_params")
         #expect(try rpc.fails("report.activity", ["from": "2026-01-05T00:00:00Z"]).reason == "invalid_params")
+    }
+
+    @Test func reportLiabilitySumsAfterPartialUseExpiryAndARefund() throws {
+        // Given two sales of 10+2 credits for 120.00, one of 5 for 50.00 refunded and one expired,
+        // 3 credits used, a manual issue and a membership grant
+        let daemon = try LedgerDaemon.start()
+        let rpc = try RPCSession(daemon)
+        try rpc.ok("session_type.create", ["id": "yoga", "name": "Yoga"])
+        for client in ["ann", "bob", "cy", "dee"] { try rpc.ok("client.create", ["id": client, "name": client]) }
+        try rpc.ok("package.create", ["id": "ten", "name": "Ten", "credits": 10, "bonus_credits": 2, "price_minor": 12000,
+                                      "expiry_days": 30])
+        try rpc.ok("package.create", ["id": "five", "name": "Five", "credits": 5, "price_minor": 5000, "expiry_days": 1])
+        try rpc.ok("purchase.create", ["id": "p1", "client": "ann", "package": "ten"])
+        try rpc.ok("purchase.create", ["id": "p2", "client": "bob", "package": "ten"])
+        try rpc.ok("purchase.create", ["id": "p3", "client": "cy", "package": "five"])
+        try rpc.ok("purchase.refund", ["id": "p3"])
+        try rpc.ok("purchase.create", ["id": "p4", "client": "dee", "package": "five"])
+        for day in 6...8 {
+            try rpc.ok("booking.create", ["id": "b\(day)", "client": "ann", "session_type": "yoga",
+                                          "starts_at": "2026-01-0\(day)T18:00:00Z"])
+        }
+        try rpc.ok("credit.issue", ["client": "ann", "session_type": "any", "credits": 4])
+        try rpc.ok("plan.create", ["id": "m4", "name": "4 a month", "credits_per_cycle": 4, "period": "month"])
+        try rpc.ok("membership.create", ["id": "ms1", "client": "bob", "plan": "m4", "starts_on": "2026-01-05"])
+        try rpc.ok("clock.advance", ["seconds": 2 * 86_400])
+
+        // When the liability is reported
+        let report = try rpc.ok("report.liability")
+        // Then the packages' outstanding credits are valued at 10.00 each, plans and manual credits at 0
+        let lines = objects(report["lines"]).map {
+            "\($0["source"] as? String ?? "?") \($0["id"] as? String ?? "-") \($0["currency"] as? String ?? "?") "
+                + "\($0["credits"] as? Int ?? -1) \($0["value_minor"] as? Int ?? -1)"
+        }
+        #expect(lines == ["manual - EUR 4 0", "package ten EUR 21 21000", "plan m4 EUR 4 0"])
+        let totals = objects(report["totals"])
+        #expect(totals.count == 1 && totals.first?["credits"] as? Int == 29 && totals.first?["value_minor"] as? Int == 21000)
+        // And it is sold minus used, expired and refunded value: 340.00 - 30.00 - 50.00 - 50.00
+        #expect(34000 - 3000 - 5000 - 5000 == totals.first?["value_minor"] as? Int)
+        // And it equals the sum over clients
+        var sum = 0
+        for client in ["ann", "bob", "cy", "dee"] {
+            sum += objects(try rpc.ok("report.liability", ["client": client])["totals"]).first?["value_minor"] as? Int ?? 0
+        }
+        #expect(sum == 21000)
+        #expect(try rpc.fails("report.liability", ["client": "zed"]).reason == "not_found")
     }
 }

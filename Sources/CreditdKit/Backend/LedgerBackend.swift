@@ -91,7 +91,7 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         // A scan of the whole ledger, a copy of the database, a catch-up of every deadline a
         // clock move makes due, an aggregate over a period: milliseconds to minutes.
         case .daemonVerify, .daemonBackup, .clockSet, .clockAdvance, .usageSummary, .reportExpiring,
-             .reportActivity: return true
+             .reportActivity, .reportLiability: return true
         default: return false
         }
     }

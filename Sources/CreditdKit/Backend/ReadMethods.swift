@@ -32,6 +32,8 @@ enum ReadMethods {
                 return try WireCoding.encode(ledger.expiring(try WireCoding.decode(ExpiringParams.self, p), nowMs: nowMs))
             case .reportActivity:
                 return try WireCoding.encode(ledger.activity(try WireCoding.decode(ActivityParams.self, p)))
+            case .reportLiability:
+                return try WireCoding.encode(ledger.liability(try WireCoding.decode(LiabilityParams.self, p), nowMs: nowMs))
             case .daemonVerify:
                 _ = try WireCoding.decode(EmptyParams.self, p)
                 return try WireCoding.encode(ledger.verify())

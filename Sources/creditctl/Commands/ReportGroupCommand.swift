@@ -4,8 +4,9 @@ import CreditProtocol
 /// `report expiring|...`: the studio-wide reports an owner asks for.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Studio-wide reports: credits about to expire, what each teammate did.",
-        subcommands: [Expiring.self, Activity.self])
+        commandName: "report",
+        abstract: "Studio-wide reports: credits about to expire, what each teammate did, prepaid credits outstanding.",
+        subcommands: [Expiring.self, Activity.self, Liability.self])
 
     /// How a report is printed.
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, csv }
@@ -70,6 +71,29 @@ struct ReportCommand: ParsableCommand {
                 for row in report.items { Console.out.write(CSV.row(RenderReports.activityRow(row))) }
             } else {
                 Console.out.write(RenderReports.activity(report))
+            }
+        }
+    }
+
+    struct Liability: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prepaid credits outstanding now and their value (report.liability), per package, plan and currency.",
+            discussion: "A package's credits are worth its purchase price over its credits (bonus included); membership grants (plans carry no price) and manual credits are listed at 0.")
+        @Option(help: "Only this client's credits.") var client: String?
+        @Option(help: "table or csv.") var format: ReportFormat = .table
+        @OptionGroup var connection: Connection
+        func run() throws {
+            let rpc = try connection.connect()
+            let (raw, report) = try rpc.call(.reportLiability, LiabilityParams(client: client), as: LiabilityReport.self)
+            if connection.json { return connection.output.emit(raw: raw) { "" } }
+            if format == .csv {
+                Console.out.write(CSV.row(["source", "id", "currency", "credits", "value_minor"]))
+                for line in report.lines {
+                    Console.out.write(CSV.row([line.source, line.id ?? "", line.currency, String(line.credits),
+                                               String(line.valueMinor)]))
+                }
+            } else {
+                Console.out.write(RenderReports.liability(report))
             }
         }
     }

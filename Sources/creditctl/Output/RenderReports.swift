@@ -46,4 +46,15 @@ enum RenderReports {
         }
         return table.render()
     }
+
+    static func liability(_ report: LiabilityReport) -> String {
+        var table = Table([.init("SOURCE"), .init("ID"), .init("CREDITS", .right), .init("VALUE", .right)])
+        for line in report.lines {
+            table.add([line.source, line.id ?? "", String(line.credits), Format.money(line.valueMinor, line.currency)])
+        }
+        for total in report.totals {
+            table.add(["total", "", String(total.credits), Format.money(total.valueMinor, total.currency)])
+        }
+        return table.render()
+    }
 }
