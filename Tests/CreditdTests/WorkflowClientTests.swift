@@ -41,6 +41,14 @@ extension LedgerMethodsTests {
             #expect(try rpc.fails(method, params).reason == "invalid_state", "\(method)")
         }
         #expect(try rpc.ok("balance.get", ["client": "bob"])["total"] as? Int == 0)
+        // And an import naming her fails at commit, naming her line
+        try rpc.ok("import.stage", ["import": "i1", "reset": true, "rows": [
+            ["client": "bob", "session_type": "yoga", "credits": 1, "line": 2],
+            ["client": "ann", "session_type": "yoga", "credits": 1, "line": 3]]])
+        let imported = try rpc.fails("import.commit", ["import": "i1"])
+        #expect(imported.reason == "invalid_state" && imported.message?.contains("line 3: client ann is deactivated") == true,
+                "\(imported)")
+        try rpc.ok("import.abort", ["import": "i1"])
         // But her booking can still be cancelled and her credits removed
         try rpc.ok("booking.cancel", ["id": "b1"])
         try rpc.ok("credit.remove", ["client": "ann", "session_type": "yoga", "credits": 1])

@@ -1,12 +1,12 @@
 import CreditProtocol
 import GRDB
 
-/// The check `import.commit` makes before issuing anything: every row whose client is unknown,
-/// whose session type is unknown, archived or free, or whose `expires_on` has passed is found in
+/// The check `import.commit` makes before issuing anything: every row whose client is unknown or
+/// deactivated, whose session type is unknown, archived or free, or whose `expires_on` has passed is found in
 /// one pass, so a bad file is fixed in one go rather than one line per attempt.
 enum ImportCheck {
     /// Throws when any row cannot be issued. One bad row keeps its own reason (`not_found`,
-    /// `session_type_archived`, `invalid_params`); several share theirs when they all agree, else
+    /// `session_type_archived`, `invalid_params`, `invalid_state`); several share theirs when they all agree, else
     /// `invalid_params`. The message lists at most `Limits.importProblemsListedMax` rows, one a
     /// line, and counts the rest.
     static func requireEveryRowIssuable(_ tx: Tx, _ rows: [ImportRow]) throws {
@@ -58,6 +58,7 @@ enum ImportCheck {
         case .notFound: return .notFound(message)
         case .sessionTypeArchived: return .sessionTypeArchived(message)
         case .limitExceeded: return .limitExceeded(message)
+        case .invalidState: return .invalidState(message)
         default: return .invalidParams(message)
         }
     }
