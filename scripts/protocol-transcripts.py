@@ -201,6 +201,7 @@ try:
     call("history.list", {"client": "ann", "purchase": "p1"})
     call("booking.list", {"session_type": "workshop", "status": "cancelled_late", "from": "2026-01-05T00:00:00Z",
                           "to": "2026-01-06T00:00:00Z"})
+    call("report.liability", {"as_of": "2026-01-05T09:00:00Z", "client": "ann"})
 finally:
     daemon.terminate()
     daemon.wait()

@@ -123,12 +123,17 @@ public struct ActivityReport: Codable, Sendable, Equatable {
     }
 }
 
-/// `report.liability {client?}`: the prepaid credits outstanding now and their value.
+/// `report.liability {as_of?, client?}`: the prepaid credits outstanding (now, or at a past
+/// instant) and their value.
 public struct LiabilityParams: WireParams {
+    public var asOf: Timestamp?
     /// Only this client's credits.
     public var client: String?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case client }
-    public init(client: String? = nil) { self.client = client }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case asOf = "as_of", client }
+    public init(asOf: Timestamp? = nil, client: String? = nil) {
+        self.asOf = asOf
+        self.client = client
+    }
 }
 
 /// Outstanding credits of one origin: a package (`source` package, `id` the package), a plan

@@ -165,5 +165,15 @@ extension LedgerMethodsTests {
         }
         #expect(sum == 21000)
         #expect(try rpc.fails("report.liability", ["client": "zed"]).reason == "not_found")
+
+        // When it is asked as of an hour ago, then it is what the events leave, the same as now
+        let hourAgo = try rpc.ok("report.liability", ["as_of": "2026-01-07T08:00:00Z"])
+        #expect(objects(hourAgo["lines"]).count == 3 && objects(hourAgo["totals"]).first?["value_minor"] as? Int == 21000)
+        // When as of the day before dee's package expired, then its 50.00 is still owed
+        let before = try rpc.ok("report.liability", ["as_of": "2026-01-06T12:00:00Z"])
+        #expect(objects(before["totals"]).first?["value_minor"] as? Int == 26000)
+        #expect(objects(before["totals"]).first?["credits"] as? Int == 34)
+        // When as of before anything was sold, then nothing
+        #expect(objects(try rpc.ok("report.liability", ["as_of": "2026-01-01T00:00:00Z"])["lines"]).isEmpty)
     }
 }

@@ -80,11 +80,13 @@ struct ReportCommand: ParsableCommand {
             abstract: "Prepaid credits outstanding now and their value (report.liability), per package, plan and currency.",
             discussion: "A package's credits are worth its purchase price over its credits (bonus included); membership grants (plans carry no price) and manual credits are listed at 0.")
         @Option(help: "Only this client's credits.") var client: String?
+        @Option(help: "As it stood at this time (studio-local, or RFC 3339), or at the end of this date.") var asOf: When?
         @Option(help: "table or csv.") var format: ReportFormat = .table
         @OptionGroup var connection: Connection
         func run() throws {
             let rpc = try connection.connect()
-            let (raw, report) = try rpc.call(.reportLiability, LiabilityParams(client: client), as: LiabilityReport.self)
+            let params = LiabilityParams(asOf: try connection.resolve(asOf, "--as-of", date: .endOfDay), client: client)
+            let (raw, report) = try rpc.call(.reportLiability, params, as: LiabilityReport.self)
             if connection.json { return connection.output.emit(raw: raw) { "" } }
             if format == .csv {
                 Console.out.write(CSV.row(["source", "id", "currency", "credits", "value_minor"]))
