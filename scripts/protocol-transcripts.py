@@ -179,6 +179,31 @@ try:
     section("batch")
     raw('[{"jsonrpc":"2.0","id":"a","method":"client.get","params":{"id":"ann"}},'
         '{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"no.such"}]')
+    # Issue 16's workflows, after everything else so the earlier request ids stay put.
+    section("workflows")
+    call("report.expiring", {"within_days": 30})
+    section("client.deactivate")
+    call("client.create", {"id": "cy", "name": "Cy"})
+    call("client.deactivate", {"id": "cy", "staff": "Maria"})
+    call("credit.issue", {"client": "cy", "session_type": "yoga", "credits": 1})
+    call("client.list", {"include_inactive": True})
+    call("client.reactivate", {"id": "cy"})
+    # To cy: this connection subscribed to ann's events above, which would interleave notifications.
+    extend_lot = call("credit.issue", {"client": "cy", "session_type": "yoga", "credits": 2,
+                                       "expires_on": "2026-01-31"})["result"]["lots"][0]["id"]
+    section("workflows")
+    call("lot.extend", {"lot": extend_lot, "expires_on": "2026-02-28", "note": "Injured in January",
+                        "staff": "Maria", "idempotency_key": "extend-ann-1"})
+    call("client.create", {"id": "dee", "name": "Dee"})
+    call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 2,
+                             "note": "For her sister", "staff": "Maria"})
+    call("credit.transfer", {"from": "cy", "to": "dee", "session_type": "yoga", "credits": 5})
+    call("report.activity", {"from": "2026-01-05T00:00:00Z", "to": "2026-01-08T00:00:00Z", "staff": "Maria"})
+    call("report.liability", {})
+    call("history.list", {"client": "ann", "purchase": "p1"})
+    call("booking.list", {"session_type": "workshop", "status": "cancelled_late", "from": "2026-01-05T00:00:00Z",
+                          "to": "2026-01-06T00:00:00Z"})
+    call("report.liability", {"as_of": "2026-01-05T09:00:00Z", "client": "ann"})
     # Last, so that adding it renumbered no other transcript's ids.
     section("daemon (metrics)")
     call("daemon.metrics")
@@ -210,7 +235,7 @@ def fill(text):
                 method = None
             entries.append((current, method, block))
         i += 1
-    special = {"errors", "batch", "events.subscribe", "clock", "session_type.archive"}
+    special = {"errors", "batch", "events.subscribe", "clock", "session_type.archive", "client.deactivate"}
 
     def replace(match):
         key = match.group(1)

@@ -117,14 +117,19 @@ public struct BookingListParams: WireParams {
     public var to: Timestamp?
     public var limit: Int?
     public var cursor: String?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case client, status, from, to, limit, cursor }
+    /// Only bookings of this session type.
+    public var sessionType: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case client, status, from, to, limit, cursor, sessionType = "session_type"
+    }
     public init(client: String? = nil, status: BookingStatus? = nil, from: Timestamp? = nil, to: Timestamp? = nil,
-                limit: Int? = nil, cursor: String? = nil) {
+                limit: Int? = nil, cursor: String? = nil, sessionType: String? = nil) {
         self.client = client
         self.status = status
         self.from = from
         self.to = to
         self.limit = limit
         self.cursor = cursor
+        self.sessionType = sessionType
     }
 }

@@ -165,8 +165,12 @@ public struct HistoryParams: WireParams {
     public var to: Timestamp?
     public var limit: Int?
     public var cursor: String?
+    /// Only the events of this booking, membership or purchase (of the client).
+    public var booking: String?
+    public var membership: String?
+    public var purchase: String?
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case client, sessionType = "session_type", events, from, to, limit, cursor
+        case client, sessionType = "session_type", events, from, to, limit, cursor, booking, membership, purchase
     }
     public init(client: String, sessionType: String? = nil, events: [String]? = nil, from: Timestamp? = nil,
                 to: Timestamp? = nil, limit: Int? = nil, cursor: String? = nil) {
@@ -185,6 +189,12 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case issued, used, returned, voided, deleted, expired
     case rolledOver = "rolled_over"
     case refunded
+    /// `lot.extend`: the lot's expiry moved (amount 0; the old and new expiry in the rule).
+    case extended
+    /// `credit.transfer`: credits left this client's lot for another client's new lot.
+    case transferredOut = "transferred_out"
+    /// `credit.transfer`: the credits another client's lot gave, in a new lot of this client.
+    case transferredIn = "transferred_in"
 }
 
 /// One event of the audit trail.

@@ -65,6 +65,14 @@ public enum Method: String, Codable, Sendable, CaseIterable {
     case daemonBackup = "daemon.backup"
     case clockSet = "clock.set"
     case clockAdvance = "clock.advance"
+    // Studio workflows beyond v1 (issue 16).
+    case reportExpiring = "report.expiring"
+    case clientDeactivate = "client.deactivate"
+    case clientReactivate = "client.reactivate"
+    case lotExtend = "lot.extend"
+    case creditTransfer = "credit.transfer"
+    case reportActivity = "report.activity"
+    case reportLiability = "report.liability"
 
     /// Whether the method changes the ledger (and so goes through the single writer).
     public var isMutating: Bool {
@@ -73,7 +81,7 @@ public enum Method: String, Codable, Sendable, CaseIterable {
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
              .eventsSubscribe, .daemonStatus, .daemonVerify, .daemonBackup, .clockSet, .clockAdvance,
-             .daemonMetrics:
+             .daemonMetrics, .reportExpiring, .reportActivity, .reportLiability:
             return false
         default:
             return true
@@ -86,12 +94,13 @@ public enum Method: String, Codable, Sendable, CaseIterable {
         case .studioGet, .sessionTypeGet, .sessionTypeList, .clientGet, .clientList, .balanceGet,
              .historyList, .noteHistory, .bookingGet, .bookingList, .packageGet, .packageList,
              .purchaseGet, .planGet, .planList, .membershipGet, .membershipList, .usageSummary,
-             .eventsSubscribe, .daemonStatus, .daemonMetrics:
+             .eventsSubscribe, .daemonStatus, .daemonMetrics, .reportExpiring, .reportActivity,
+             .reportLiability:
             return .read
         case .studioUpdate, .sessionTypeCreate, .sessionTypeUpdate, .sessionTypeArchive: return .manageTypes
-        case .clientCreate, .clientUpdate: return .manageClients
-        case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort: return .issue
-        case .creditRemove: return .remove
+        case .clientCreate, .clientUpdate, .clientDeactivate, .clientReactivate: return .manageClients
+        case .creditIssue, .noteSet, .importStage, .importCommit, .importAbort, .lotExtend: return .issue
+        case .creditRemove, .creditTransfer: return .remove
         case .bookingCreate, .bookingNoShow: return .book
         case .bookingCancel: return .cancel
         case .bookingWaive, .bookingSettle, .bookingReinstate: return .waive

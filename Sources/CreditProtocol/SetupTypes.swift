@@ -154,9 +154,21 @@ public struct Client: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var email: String?
-    public init(id: String, name: String, email: String? = nil) {
+    /// False while deactivated (`client.deactivate`): history and credits stay, new bookings and credits do not.
+    public var active: Bool
+    public init(id: String, name: String, email: String? = nil, active: Bool = true) {
         self.id = id
         self.name = name
         self.email = email
+        self.active = active
+    }
+    enum CodingKeys: String, CodingKey { case id, name, email, active }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        email = try c.decodeIfPresent(String.self, forKey: .email)
+        // A daemon from before client.deactivate sends no `active`: every client was active.
+        active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? true
     }
 }

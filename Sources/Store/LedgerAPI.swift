@@ -103,7 +103,7 @@ extension Ledger {
         try read { db in try Setup.listSessionTypes(db, p) }
     }
     public func client(_ id: String) throws(LedgerError) -> Client { try read { db in try Setup.getClient(db, id) } }
-    public func clients(_ p: ListParams) throws(LedgerError) -> Page<Client> {
+    public func clients(_ p: ClientListParams) throws(LedgerError) -> Page<Client> {
         try read { db in try Setup.listClients(db, p) }
     }
     public func balance(_ p: BalanceParams, nowMs: Int64) throws(LedgerError) -> Balance {

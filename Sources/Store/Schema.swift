@@ -11,6 +11,8 @@ enum Schema {
         migrator.registerMigration("v4-allocations-by-booking") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5-event-session-type") { db in try db.execute(sql: v5) }
         migrator.registerMigration("v6-deadline-failures-chunked-imports") { db in try db.execute(sql: v6) }
+        // Rebuilds event: GRDB runs it with foreign keys off, then checks them all before committing.
+        migrator.registerMigration("v7-workflows") { db in try db.execute(sql: v7) }
         return migrator
     }
 

@@ -41,7 +41,7 @@ struct Creditctl: ParsableCommand {
                                                          BookingsCommand.self, BookingCommand.self]),
             CommandGroup(name: "Sales and memberships", subcommands: [SellCommand.self, RefundCommand.self,
                                                                       PurchaseCommand.self, MembershipCommand.self]),
-            CommandGroup(name: "Reports", subcommands: [UsageCommand.self, ExportCommand.self]),
+            CommandGroup(name: "Reports", subcommands: [UsageCommand.self, ExportCommand.self, ReportCommand.self]),
             CommandGroup(name: "Daemon", subcommands: [WatchCommand.self, StatusCommand.self, VerifyCommand.self,
                                                        BackupCommand.self, ClockCommand.self, MetricsCommand.self]),
         ])

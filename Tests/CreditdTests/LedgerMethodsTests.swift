@@ -35,6 +35,7 @@ import Testing
         // Given the methods the tests below exercise
         let exercised = Self.setupMethods.union(Self.creditMethods).union(Self.bookingMethods)
             .union(Self.salesMethods).union(Self.membershipMethods).union(Self.daemonMethods).union(Self.importMethods)
+            .union(Self.workflowMethods)
         // Then they are exactly the protocol's methods
         #expect(exercised == Set(Method.allCases.map(\.rawValue)))
     }
@@ -62,7 +63,7 @@ import Testing
 
         // When a client is created, updated (empty email clears it), read and listed
         let ann = try rpc.ok("client.create", ["id": "ann", "name": "Ann Lee", "email": "ann@example.com"])
-        #expect(keys(ann) == ["id", "name", "email"] && ann["email"] as? String == "ann@example.com")
+        #expect(keys(ann) == ["id", "name", "email", "active"] && ann["email"] as? String == "ann@example.com")
         let cleared = try rpc.ok("client.update", ["id": "ann", "email": "", "name": "Ann Lee-Smith"])
         #expect(cleared["email"] == nil || cleared["email"] is NSNull)
         #expect(try rpc.ok("client.get", ["id": "ann"])["name"] as? String == "Ann Lee-Smith")

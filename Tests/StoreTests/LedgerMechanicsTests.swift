@@ -218,7 +218,7 @@ import Testing
         let f = try Fixture()
         let failure = error { try f.client(id) }
         #expect(failure.map { [.invalidParams, .limitExceeded].contains($0.wire.reason) } == true)
-        #expect(try f.ledger.clients(ListParams()).items.isEmpty)
+        #expect(try f.ledger.clients(ClientListParams()).items.isEmpty)
     }
 
     @Test func countsDatesZonesAndCurrenciesAreChecked() throws {

@@ -10,7 +10,7 @@ import Testing
 // `verify` must agree; errors must agree too, and a failed operation must change nothing.
 
 /// Random sequences of 5–30 steps.
-let operationSequences = zip(Gen.int(in: 0...99), Gen.int(in: 0...999), Gen.int(in: 0...999),
+let operationSequences = zip(Gen.int(in: 0...109), Gen.int(in: 0...999), Gen.int(in: 0...999),
                              Gen.int(in: 0...999), Gen.int(in: 0...999))
     .map { t in Op.make(t.0, t.1, t.2, t.3, t.4) }
     .array(of: 5...30)
@@ -33,6 +33,8 @@ let operationSequences = zip(Gen.int(in: 0...99), Gen.int(in: 0...999), Gen.int(
             coverage.expiries += harness.coverage.expiries
             coverage.refunds += harness.coverage.refunds
             coverage.otherErrors += harness.coverage.otherErrors
+            coverage.transfers += harness.coverage.transfers
+            coverage.extensions += harness.coverage.extensions
             #expect(failure == nil, "\(failure ?? "")")
         }
         print("LedgerPropertyTests coverage: \(coverage)")
@@ -40,6 +42,7 @@ let operationSequences = zip(Gen.int(in: 0...99), Gen.int(in: 0...999), Gen.int(
         #expect(coverage.sequences >= 1000)
         #expect(coverage.insufficient > 0 && coverage.debts > 0 && coverage.repayments > 0)
         #expect(coverage.returnedIntoDeadLot > 0 && coverage.expiries > 0 && coverage.refunds > 0)
+        #expect(coverage.transfers > 0 && coverage.extensions > 0)
     }
 
     /// Given the date helper, when formatting known days, then it prints the UTC civil date.

@@ -69,7 +69,7 @@ import Testing
 
         // Then the opener heard which migrations were about to run (the daemon tells systemd)
         #expect(told.pending == ["v3-write-path", "v4-allocations-by-booking", "v5-event-session-type",
-                                 "v6-deadline-failures-chunked-imports"])
+                                 "v6-deadline-failures-chunked-imports", "v7-workflows"])
 
         // Then every row is kept with its id, the ledger verifies clean, and the append-only rules hold
         try ledger.read { db in

@@ -193,6 +193,29 @@ struct Harness {
             guard !model.purchases.isEmpty else { return nil }
             let id = model.purchases[pick % model.purchases.count].id
             return agree(model.refund(id: id), attempt(Ledger.purchaseRefund(IdActionParams(id: id), by: actor)))
+        case let .transfer(f, t, s, credits):
+            let from = Self.clients[f], to = Self.clients[t], scope = Self.scopes[s]
+            let expected = model.transfer(from: from, to: to, scope: scope, credits: credits)
+            let actual = attempt(Ledger.creditTransfer(CreditTransferParams(
+                from: from, to: to, sessionType: scope, credits: credits), by: actor))
+            if case .success(let result) = actual { lotIds += result.parts.map(\.toLot.id) }
+            return agree(expected, actual)
+        case let .extend(pick, expiry):
+            guard !lotIds.isEmpty else { return nil }
+            let seq = pick % lotIds.count
+            var params = LotExtendParams(lot: lotIds[seq])
+            var expiresAt: Int64?
+            switch expiry {
+            case .never: params.noExpiry = true
+            case .inHours(let hours):
+                expiresAt = now + hours * 3_600_000
+                params.expiresAt = Timestamp(ms: expiresAt!)
+            case .throughDay(let days):
+                let day = ReferenceModel.floorDiv(now, ReferenceModel.dayMs) + days
+                params.expiresOn = Self.date(day: day)
+                expiresAt = (day + 1) * ReferenceModel.dayMs
+            }
+            return agree(model.extend(lot: seq, expiresAt: expiresAt), attempt(Ledger.lotExtend(params, by: actor)))
         }
     }
 

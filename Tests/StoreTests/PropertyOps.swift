@@ -18,6 +18,8 @@ enum Op: Sendable, Hashable, CustomStringConvertible {
     case advance(minutes: Int64)
     case purchase(client: Int, package: Int)
     case refund(pick: Int)
+    case transfer(from: Int, to: Int, scope: Int, credits: Int64)
+    case extend(lotPick: Int, expiry: Expiry)
 
     /// How an issue expires: never, `hours` after now (`expires_at`), or through the UTC date
     /// `days` after today (`expires_on`).
@@ -36,10 +38,12 @@ enum Op: Sendable, Hashable, CustomStringConvertible {
         case let .advance(m): return "advance(\(m)min)"
         case let .purchase(c, p): return "purchase(c\(c), \(Harness.packages[p].id))"
         case let .refund(p): return "refund(#\(p))"
+        case let .transfer(f, t, s, n): return "transfer(c\(f) -> c\(t), \(Harness.scopes[s]), \(n))"
+        case let .extend(l, e): return "extend(lot #\(l), \(e))"
         }
     }
 
-    /// Decodes five random integers (each 0...999, the first 0...99 weighting the kind) into a step.
+    /// Decodes five random integers (each 0...999, the first 0...109 weighting the kind) into a step.
     static func make(_ kind: Int, _ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Op {
         let client = a % Harness.clients.count
         switch kind {
@@ -67,7 +71,18 @@ enum Op: Sendable, Hashable, CustomStringConvertible {
             let steps: [Int64] = [1, 30, 60, 120, 360, 1440, 4320]
             return .advance(minutes: steps[b % steps.count] + Int64(c % 3 == 0 ? c % 60 : 0))
         case 84..<93: return .purchase(client: client, package: b % Harness.packages.count)
-        default: return .refund(pick: a)
+        case 93..<100: return .refund(pick: a)
+        case 100..<105:
+            return .transfer(from: client, to: (client + 1 + c % (Harness.clients.count - 1)) % Harness.clients.count,
+                             scope: b % Harness.scopes.count, credits: Int64(1 + d % 4))
+        default:
+            let expiry: Expiry
+            switch d % 4 {
+            case 0: expiry = .never
+            case 1: expiry = .throughDay(Int64((d / 4) % 5) - 1)
+            default: expiry = .inHours(Int64((d / 4) % 72) - 2)
+            }
+            return .extend(lotPick: b, expiry: expiry)
         }
     }
 }
@@ -84,6 +99,8 @@ struct Coverage {
     var expiries = 0
     var refunds = 0
     var otherErrors = 0
+    var transfers = 0
+    var extensions = 0
 
     mutating func count(_ events: [ReferenceModel.Event]) {
         for (index, event) in events.enumerated() {
@@ -92,6 +109,8 @@ struct Coverage {
             case .used where event.amount == 0: repayments += 1
             case .expired: expiries += 1
             case .refunded: refunds += 1
+            case .transferredOut: transfers += 1
+            case .extended: extensions += 1
             default: break
             }
             if index > 0, events[index - 1].kind == .returned, event.kind == .expired || event.kind == .refunded,

@@ -95,7 +95,9 @@ struct ReferenceModel {
     }
 
     enum Kind: String, CaseIterable {
-        case issued, used, returned, voided, deleted, expired, refunded
+        case issued, used, returned, voided, deleted, expired, refunded, extended
+        case transferredOut = "transferred_out"
+        case transferredIn = "transferred_in"
     }
 
     /// An event as the model expects the ledger to write it (lots named by `seq`).
@@ -201,11 +203,12 @@ struct ReferenceModel {
 
     /// Creates a lot, writes `issued`, then lets it repay the client's open debts of its scope
     /// (every scope for `any`), oldest first.
-    mutating func grant(client: String, scope: String, quantity: Int64, expiresAt: Int64?) -> Int {
+    mutating func grant(client: String, scope: String, quantity: Int64, expiresAt: Int64?,
+                        kind: Kind = .issued) -> Int {
         let seq = lots.count
         lots.append(Lot(seq: seq, client: client, scope: scope, quantity: quantity, remaining: quantity,
                         effectiveAt: now, expiresAt: expiresAt))
-        emit(.issued, client, scope, amount: quantity, credits: quantity, lot: seq)
+        emit(kind, client, scope, amount: quantity, credits: quantity, lot: seq)
         for (bookingIndex, hold) in debtHolds(client).sorted(by: { $0.hold.debtOrder < $1.hold.debtOrder })
         where scope == "any" || scope == hold.scope {
             guard lots[seq].remaining > 0 else { break }

@@ -125,7 +125,8 @@ final class LedgerBackend: Backend, @unchecked Sendable {
         switch call.method {
         // A scan of the whole ledger, a copy of the database, a catch-up of every deadline a
         // clock move makes due, an aggregate over a period: milliseconds to minutes.
-        case .daemonVerify, .daemonBackup, .clockSet, .clockAdvance, .usageSummary: return true
+        case .daemonVerify, .daemonBackup, .clockSet, .clockAdvance, .usageSummary, .reportExpiring,
+             .reportActivity, .reportLiability: return true
         default: return false
         }
     }

@@ -12,7 +12,7 @@ enum ReadMethods {
             case .sessionTypeGet: return try WireCoding.encode(ledger.sessionType(try WireCoding.decode(IdParams.self, p).id))
             case .sessionTypeList: return try WireCoding.encode(ledger.sessionTypes(try WireCoding.decode(ListParams.self, p)))
             case .clientGet: return try WireCoding.encode(ledger.client(try WireCoding.decode(IdParams.self, p).id))
-            case .clientList: return try WireCoding.encode(ledger.clients(try WireCoding.decode(ListParams.self, p)))
+            case .clientList: return try WireCoding.encode(ledger.clients(try WireCoding.decode(ClientListParams.self, p)))
             case .balanceGet:
                 return WireCoding.encode(balance: try ledger.balance(try WireCoding.decode(BalanceParams.self, p), nowMs: nowMs))
             case .historyList: return WireCoding.encode(history: try ledger.history(try WireCoding.decode(HistoryParams.self, p)))
@@ -28,6 +28,12 @@ enum ReadMethods {
             case .membershipList:
                 return try WireCoding.encode(ledger.memberships(try WireCoding.decode(MembershipListParams.self, p)))
             case .usageSummary: return try WireCoding.encode(ledger.usage(try WireCoding.decode(UsageParams.self, p)))
+            case .reportExpiring:
+                return try WireCoding.encode(ledger.expiring(try WireCoding.decode(ExpiringParams.self, p), nowMs: nowMs))
+            case .reportActivity:
+                return try WireCoding.encode(ledger.activity(try WireCoding.decode(ActivityParams.self, p)))
+            case .reportLiability:
+                return try WireCoding.encode(ledger.liability(try WireCoding.decode(LiabilityParams.self, p), nowMs: nowMs))
             case .daemonVerify:
                 _ = try WireCoding.decode(EmptyParams.self, p)
                 return try WireCoding.encode(ledger.verify())

@@ -39,6 +39,9 @@ extension HistoryParams: ScannedParams {
             case "from": guard let instant = member.value.instant else { return nil }; params.from = instant
             case "to": guard let instant = member.value.instant else { return nil }; params.to = instant
             case "cursor": guard let text = member.value.text else { return nil }; params.cursor = text
+            case "booking": guard let text = member.value.text else { return nil }; params.booking = text
+            case "membership": guard let text = member.value.text else { return nil }; params.membership = text
+            case "purchase": guard let text = member.value.text else { return nil }; params.purchase = text
             case "limit":
                 switch member.value {
                 case .null: params.limit = nil

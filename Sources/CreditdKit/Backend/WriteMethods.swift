@@ -48,6 +48,13 @@ enum WriteMethods {
             return wrap(Ledger.membershipResume(try WireCoding.decode(IdActionParams.self, p), by: actor))
         case .membershipCancel:
             return wrap(Ledger.membershipCancel(try WireCoding.decode(MembershipCancelParams.self, p), by: actor))
+        case .clientDeactivate:
+            return wrap(Ledger.clientDeactivate(try WireCoding.decode(IdActionParams.self, p), by: actor))
+        case .clientReactivate:
+            return wrap(Ledger.clientReactivate(try WireCoding.decode(IdActionParams.self, p), by: actor))
+        case .lotExtend: return wrap(Ledger.lotExtend(try WireCoding.decode(LotExtendParams.self, p), by: actor))
+        case .creditTransfer:
+            return wrap(Ledger.creditTransfer(try WireCoding.decode(CreditTransferParams.self, p), by: actor))
         default:
             preconditionFailure("\(call.method.rawValue) is not a mutating method")
         }

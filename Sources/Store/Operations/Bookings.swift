@@ -70,12 +70,12 @@ enum Bookings {
     }
 
     /// Takes `cost` credits in burn-down order; the shortfall is debt if the type allows it.
-    /// Returns the credits the client has left for the type. The client must exist: a lot is always
-    /// its client's (and clients are never deleted), so it is looked up only when it has none.
+    /// Returns the credits the client has left for the type. The client must exist and be active.
     private static func use(_ tx: Tx, booking: String, client: String, type: SessionTypeRecord,
                             cost: Int64, allocations: inout [Allocation]) throws -> Int64 {
         let lots = cost > 0 || type.requiresCredit ? try Credits.bookableLots(tx, client: client, type: type.id) : []
-        if lots.isEmpty { try Exists.client(tx, client) }
+        // Checked on every booking (one primary-key lookup): a deactivated client takes none.
+        try Exists.activeClient(tx, client)
         let available = lots.reduce(0) { $0 + $1.remaining }
         guard cost > 0 else { return available }
         guard available >= cost || type.allowNegative else {
@@ -248,6 +248,12 @@ enum Bookings {
         var arguments: StatementArguments = []
         if let client = p.client { sql += " AND client_id = ?"; arguments += [client] }
         if let status = p.status { sql += " AND status = ?"; arguments += [status.rawValue] }
+        if let type = p.sessionType {
+            // A misspelt type would otherwise list nothing.
+            _ = try SessionTypeRecord.require(db, id: type)
+            sql += " AND session_type_id = ?"
+            arguments += [type]
+        }
         if let from = p.from { sql += " AND starts_at_ms >= ?"; arguments += [from.ms] }
         if let to = p.to { sql += " AND starts_at_ms < ?"; arguments += [to.ms] }
         if let after { sql += " AND (starts_at_ms, id) > (?, ?)"; arguments += [after.ms, after.key] }

@@ -14,7 +14,7 @@ enum Credits {
         var events: [Int64] = []
         var repaid: Int64 = 0
         for client in clients {
-            try Exists.client(tx.db, client)
+            try Exists.activeClient(tx.db, client)
             let issued = try grant(tx, client: client, scope: p.sessionType, source: "manual", quantity: p.credits,
                                    expiresAtMs: expiresAtMs, note: p.note)
             lots.append(issued.lot.info)
@@ -101,7 +101,7 @@ enum Credits {
 
     /// Open debts of the lot's scope (every scope for `any`), oldest first, take the new credits.
     /// Each repayment is a `used` event of amount 0 on the lot: the booking's debt now sits in the lot.
-    private static func repayDebts(_ tx: Tx, lot: inout LotRecord, events: inout [Int64]) throws -> Int64 {
+    static func repayDebts(_ tx: Tx, lot: inout LotRecord, events: inout [Int64]) throws -> Int64 {
         let debts = try Row.fetchAll(tx.db.cachedStatement(sql: """
             SELECT id, booking_id, scope, credits FROM debt
             WHERE client_id = ? AND (? = 'any' OR scope = ?)
@@ -172,7 +172,7 @@ enum Credits {
     }
 
     /// Live, unfrozen lots of exactly the scope, in reverse burn-down order (or just the named lot).
-    private static func removableLots(_ tx: Tx, client: String, scope: String, lot: Int64?) throws -> [LotRecord] {
+    static func removableLots(_ tx: Tx, client: String, scope: String, lot: Int64?) throws -> [LotRecord] {
         if let lotId = lot {
             guard let record = try LotRecord.fetch(tx.db, id: lotId), record.clientId == client,
                   record.scope == scope else {

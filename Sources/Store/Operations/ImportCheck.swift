@@ -1,8 +1,8 @@
 import CreditProtocol
 import GRDB
 
-/// The check `import.commit` makes before issuing anything: every row whose client is unknown,
-/// whose session type is unknown, archived or free, or whose `expires_on` has passed is found in
+/// The check `import.commit` makes before issuing anything: every row whose client is unknown
+/// or deactivated, whose session type is unknown, archived or free, or whose `expires_on` has passed is found in
 /// one pass, so a bad file is fixed in one go rather than one line per attempt. The chunked
 /// commit (`ImportCommits`) feeds its chunks through one `Problems` across transactions.
 enum ImportCheck {
@@ -21,7 +21,7 @@ enum ImportCheck {
                 scopeProblems[row.sessionType] = .some(try failure { try Credits.requireIssuableScope(tx.db, row.sessionType) })
             }
             if clientProblems[row.client] == nil {
-                clientProblems[row.client] = .some(try failure { try Exists.client(tx.db, row.client) })
+                clientProblems[row.client] = .some(try failure { try Exists.activeClient(tx.db, row.client) })
             }
             if let problem = clientProblems[row.client] ?? nil { problems.append(problem) }
             if let problem = scopeProblems[row.sessionType] ?? nil { problems.append(problem) }
@@ -79,6 +79,7 @@ enum ImportCheck {
         case .notFound: return .notFound(message)
         case .sessionTypeArchived: return .sessionTypeArchived(message)
         case .limitExceeded: return .limitExceeded(message)
+        case .invalidState: return .invalidState(message)
         default: return .invalidParams(message)
         }
     }

@@ -94,6 +94,7 @@ enum Imports {
         case .invalidParams(let m): return .invalidParams("\(at): \(m)")
         case .limitExceeded(let m): return .limitExceeded("\(at): \(m)")
         case .sessionTypeArchived(let m): return .sessionTypeArchived("\(at): \(m)")
+        case .invalidState(let m): return .invalidState("\(at): \(m)")
         case let other: return other
         }
     }

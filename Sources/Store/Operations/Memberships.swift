@@ -69,7 +69,7 @@ enum Memberships {
         guard let startsOn = LocalDate(p.startsOn) else {
             throw LedgerError.invalidParams("starts_on must be a real date YYYY-MM-DD")
         }
-        try Exists.client(tx.db, p.client)
+        try Exists.activeClient(tx.db, p.client)
         let plan = try plan(tx.db, p.plan)
         guard !plan.archived else { throw LedgerError.invalidState("plan \(plan.id) is archived") }
         try Credits.requireIssuableScope(tx.db, plan.scope)

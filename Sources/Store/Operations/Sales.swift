@@ -66,7 +66,7 @@ enum Sales {
         try Validate.id(p.client, "client")
         try Validate.id(p.package, "package")
         if let ref = p.paymentRef { try Validate.text(ref, "payment_ref", max: Limits.nameCharactersMax) }
-        try Exists.client(tx.db, p.client)
+        try Exists.activeClient(tx.db, p.client)
         let package = try package(tx.db, p.package)
         guard !package.archived else { throw LedgerError.invalidState("package \(package.id) is archived") }
         try Credits.requireIssuableScope(tx.db, package.scope)

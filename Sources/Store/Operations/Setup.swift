@@ -129,16 +129,21 @@ enum Setup {
     }
 
     static func getClient(_ db: Database, _ id: String) throws -> Client {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, name, email FROM client WHERE id = ?", arguments: [id])
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, name, email, deactivated_at_ms IS NULL FROM client WHERE id = ?
+            """, arguments: [id])
         else { throw LedgerError.notFound("client \(id) not found") }
-        return Client(id: row[0], name: row[1], email: row[2])
+        return Client(id: row[0], name: row[1], email: row[2], active: row[3])
     }
 
-    static func listClients(_ db: Database, _ p: ListParams) throws -> Page<Client> {
+    /// Deactivated clients are left out unless `include_inactive`.
+    static func listClients(_ db: Database, _ p: ClientListParams) throws -> Page<Client> {
         let limit = try Validate.pageSize(p.limit)
-        let rows = try Row.fetchAll(db, sql: "SELECT id, name, email FROM client WHERE id > ? ORDER BY id LIMIT ?",
-                                    arguments: [p.cursor ?? "", limit + 1])
-        return page(rows.map { Client(id: $0[0], name: $0[1], email: $0[2]) }, limit: limit, cursor: \.id)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, name, email, deactivated_at_ms IS NULL FROM client
+            WHERE id > ? AND (? OR deactivated_at_ms IS NULL) ORDER BY id LIMIT ?
+            """, arguments: [p.cursor ?? "", p.includeInactive ?? false, limit + 1])
+        return page(rows.map { Client(id: $0[0], name: $0[1], email: $0[2], active: $0[3]) }, limit: limit, cursor: \.id)
     }
 
     /// Cuts a `limit + 1` fetch into a page whose cursor is the last item's key.

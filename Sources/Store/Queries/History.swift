@@ -21,6 +21,7 @@ enum History {
            !(try c.statement("SELECT 1 FROM session_type WHERE id = ?").bind({ $0(type) }).exists()) {
             throw LedgerError.notFound("session type \(type) not found")
         }
+        try requireOwned(c, p)
         var kinds: [String] = []
         for kind in p.events ?? [] {
             guard EventKind(rawValue: kind) != nil else {
@@ -37,6 +38,9 @@ enum History {
         // The booked type on a booking's events (a class paid with `any` credits is still yoga).
         if p.sessionType != nil { sql += " AND COALESCE(session_type, scope) = ?" }
         if !kinds.isEmpty { sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))" }
+        if p.booking != nil { sql += " AND booking_id = ?" }
+        if p.membership != nil { sql += " AND membership_id = ?" }
+        if p.purchase != nil { sql += " AND purchase_id = ?" }
         if p.from != nil { sql += " AND at_ms >= ?" }
         if p.to != nil { sql += " AND at_ms < ?" }
         if after != nil, afterId != nil { sql += " AND (at_ms, id) < (?, ?)" }
@@ -47,6 +51,9 @@ enum History {
                 bind(client)
                 if let type = p.sessionType { bind(type) }
                 for kind in kinds { bind(kind) }
+                if let booking = p.booking { bind(booking) }
+                if let membership = p.membership { bind(membership) }
+                if let purchase = p.purchase { bind(purchase) }
                 if let from = p.from { bind(from.ms) }
                 if let to = p.to { bind(to.ms) }
                 if let after, let afterId { bind(after.ms); bind(afterId) }
@@ -54,6 +61,22 @@ enum History {
             }.forEachRow { row in rows.append(EventRecord.item(columns: row)) }
         }
         return Setup.page(rows, limit: limit) { Cursor.encode(ms: $0.at.ms, key: String($0.id)) }
+    }
+
+    /// The booking, membership and purchase filters name one of the client's: a misspelt or another
+    /// client's id would otherwise list nothing, which reads as "nothing happened".
+    private static func requireOwned(_ c: ReadConnection, _ p: HistoryParams) throws {
+        let client = p.client
+        let filters: [(String, String?, StaticString)] = [
+            ("booking", p.booking, "SELECT 1 FROM booking WHERE id = ? AND client_id = ?"),
+            ("membership", p.membership, "SELECT 1 FROM membership WHERE id = ? AND client_id = ?"),
+            ("purchase", p.purchase, "SELECT 1 FROM purchase WHERE id = ? AND client_id = ?"),
+        ]
+        for case let (table, id?, sql) in filters {
+            guard try c.statement(sql).bind({ $0(id); $0(client) }).exists() else {
+                throw LedgerError.notFound("\(table) \(id) of client \(client) not found")
+            }
+        }
     }
 
     /// Sets or clears an event's note; the previous versions stay in `note_edit`.

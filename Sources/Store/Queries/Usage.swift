@@ -35,7 +35,8 @@ enum Usage {
             SELECT
               COALESCE(SUM(CASE WHEN e.kind = 'issued' AND l.source != 'manual' THEN e.amount END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'issued' AND l.source = 'manual' THEN e.amount END), 0)
-                - COALESCE(SUM(CASE WHEN e.kind = 'deleted' THEN e.credits END), 0),
+                - COALESCE(SUM(CASE WHEN e.kind = 'deleted' THEN e.credits END), 0)
+                + COALESCE(SUM(CASE WHEN e.kind = 'transferred_in' OR e.kind = 'transferred_out' THEN e.amount END), 0),
               -COALESCE(SUM(CASE WHEN e.kind = 'used' THEN e.amount END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'returned' THEN e.amount END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'rolled_over' THEN e.credits END), 0),
@@ -70,7 +71,7 @@ enum Usage {
               COALESCE(SUM(CASE WHEN e.kind = 'used' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'returned' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'rolled_over' THEN e.credits END), 0),
-              COALESCE(SUM(CASE WHEN e.kind = 'deleted' THEN e.credits END), 0),
+              COALESCE(SUM(CASE WHEN e.kind = 'deleted' OR e.kind = 'transferred_out' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'expired' THEN e.credits END), 0),
               COALESCE(SUM(CASE WHEN e.kind = 'refunded' THEN e.credits END), 0)
             FROM event e WHERE e.\(column) = ?\(cycleFilter)

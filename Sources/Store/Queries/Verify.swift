@@ -9,6 +9,8 @@ enum Verify {
         try lotBalances(db, &violations)
         try bookingAllocations(db, &violations)
         try lotStates(db, &violations)
+        try clientStates(db, &violations)
+        try workflowEvents(db, &violations)
         try foreignKeys(db, &violations)
         try skippedDeadlines(db, &violations)
         let counts = try Row.fetchOne(db, sql: """
@@ -44,10 +46,12 @@ enum Verify {
     /// and cancellation would pay for it), and a GROUP BY would sort every event.
     private static func lotBalances(_ db: Database, _ violations: inout [Violation]) throws {
         var net: [Int64: Int64] = [:]
-        // A rolled_over event takes credits from lot_id and gives them to to_lot_id.
+        // A rolled_over event takes credits from lot_id and gives them to to_lot_id; `extended` moves
+        // only the expiry; `transferred_in` fills its new lot as `issued` does.
         try db.makeStatement(sql: """
             SELECT lot_id, CASE kind WHEN 'issued' THEN credits WHEN 'returned' THEN credits
-                    WHEN 'voided' THEN 0 ELSE -credits END, to_lot_id, credits
+                    WHEN 'transferred_in' THEN credits WHEN 'voided' THEN 0 WHEN 'extended' THEN 0
+                    ELSE -credits END, to_lot_id, credits
             FROM event WHERE lot_id IS NOT NULL OR to_lot_id IS NOT NULL
             """).forEachRow(binding: { _ in }) { c in
             if let lot = c.int64OrNil(0) { net[lot, default: 0] += c.int64(1) }

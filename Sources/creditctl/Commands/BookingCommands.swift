@@ -131,6 +131,7 @@ struct ReinstateCommand: BookingAction {
 struct BookingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bookings", abstract: "List bookings (booking.list).")
     @Option(help: "Only this client's.") var client: String?
+    @Option(name: [.customLong("type"), .customShort("t")], help: "Only this session type's.") var sessionType: String?
     @Option(help: "Only this status: booked, cancel_pending, cancelled_early, cancelled_late, cancelled_waived, completed, no_show.")
     var status: BookingStatus?
     @Option(help: "Only those starting at or after this date or time (studio-local, or RFC 3339).") var since: When?
@@ -141,7 +142,8 @@ struct BookingsCommand: ParsableCommand {
     func run() throws {
         let params = BookingListParams(client: client, status: status,
                                        from: try connection.resolve(since, "--since", date: .startOfDay),
-                                       to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor)
+                                       to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor,
+                                       sessionType: sessionType)
         try connection.show(.bookingList, params, as: Page<Booking>.self, zone: true) { p, zone in
             RenderLedger.bookings(p.items, zone) + RenderSetup.more(p.nextCursor)
         }

@@ -5,7 +5,7 @@ import CreditProtocol
 struct CreditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credit", abstract: "Issue and remove credits by hand, or import them from CSV.",
-        subcommands: [Issue.self, Remove.self, ImportCommand.self])
+        subcommands: [Issue.self, Remove.self, ImportCommand.self, Extend.self, Transfer.self])
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -105,15 +105,23 @@ struct HistoryCommand: ParsableCommand {
 /// The filters of `history` and `export history`.
 struct HistoryFilter: ParsableArguments {
     @Option(name: [.customLong("type"), .customShort("t")], help: "Only this session type.") var sessionType: String?
-    @Option(name: .customLong("event"), help: "Only these kinds (repeatable): issued, used, returned, voided, deleted, expired, rolled_over, refunded.")
+    @Option(name: .customLong("event"), help: "Only these kinds (repeatable): issued, used, returned, voided, deleted, expired, rolled_over, refunded, extended, transferred_out, transferred_in.")
     var events: [EventKind] = []
     @Option(help: "Only events at or after this date or time (studio-local, or RFC 3339).") var since: When?
     @Option(help: "Only events before this time, or through this date.") var until: When?
+    @Option(help: "Only this booking's events.") var booking: String?
+    @Option(help: "Only the events of this membership's lots.") var membership: String?
+    @Option(help: "Only the events of this purchase's lot.") var purchase: String?
 
     func params(client: String, limit: Int?, cursor: String?, _ connection: Connection) throws -> HistoryParams {
-        HistoryParams(client: client, sessionType: sessionType, events: events.isEmpty ? nil : events.map(\.rawValue),
-                      from: try connection.resolve(since, "--since", date: .startOfDay),
-                      to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor)
+        var params = HistoryParams(client: client, sessionType: sessionType,
+                                   events: events.isEmpty ? nil : events.map(\.rawValue),
+                                   from: try connection.resolve(since, "--since", date: .startOfDay),
+                                   to: try connection.resolve(until, "--until", date: .endOfDay), limit: limit, cursor: cursor)
+        params.booking = booking
+        params.membership = membership
+        params.purchase = purchase
+        return params
     }
 }
 

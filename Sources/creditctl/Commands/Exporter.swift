@@ -15,7 +15,7 @@ enum Exporter {
         var ids: [String] = []
         var cursor: String?
         repeat {
-            let (_, page) = try rpc.call(.clientList, ListParams(limit: Limits.pageSizeMax, cursor: cursor),
+            let (_, page) = try rpc.call(.clientList, ClientListParams(limit: Limits.pageSizeMax, cursor: cursor, includeInactive: true),
                                          as: Page<Client>.self)
             ids += page.items.map(\.id)
             cursor = page.nextCursor

@@ -132,7 +132,7 @@ struct ListPage: ParsableArguments {
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client", abstract: "Manage clients.",
-        subcommands: [Add.self, Update.self, Show.self, List.self])
+        subcommands: [Add.self, Update.self, Show.self, List.self, Deactivate.self, Reactivate.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a client (client.create).")
@@ -174,9 +174,11 @@ struct ClientCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List clients (client.list).")
         @Option(help: "At most this many clients (default 100, at most 1000).") var limit: Int?
         @Option(help: "Continue after a previous page.") var cursor: String?
+        @Flag(help: "Also list deactivated clients.") var includeInactive = false
         @OptionGroup var connection: Connection
         func run() throws {
-            try connection.show(.clientList, ListParams(limit: limit, cursor: cursor), as: Page<Client>.self) { p, _ in
+            let params = ClientListParams(limit: limit, cursor: cursor, includeInactive: includeInactive ? true : nil)
+            try connection.show(.clientList, params, as: Page<Client>.self) { p, _ in
                 RenderSetup.clients(p.items) + RenderSetup.more(p.nextCursor)
             }
         }

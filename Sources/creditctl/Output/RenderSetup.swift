@@ -34,14 +34,15 @@ enum RenderSetup {
     }
 
     static func clients(_ clients: [Client]) -> String {
-        var table = Table([.init("ID"), .init("NAME"), .init("EMAIL")])
-        for c in clients { table.add([c.id, c.name, c.email ?? ""]) }
+        var table = Table([.init("ID"), .init("NAME"), .init("EMAIL"), .init("INACTIVE")])
+        for c in clients { table.add([c.id, c.name, c.email ?? "", Format.flag(!c.active, "deactivated")]) }
         return table.render()
     }
 
     static func client(_ c: Client) -> String {
         var fields = Fields([("Client", c.id), ("Name", c.name)])
         fields.add("Email", c.email)
+        if !c.active { fields.add("Status", "deactivated: no new bookings or credits") }
         return fields.render()
     }
 
