@@ -63,6 +63,7 @@ extension Ledger {
 
     /// One write transaction of an import, its events published after commit.
     private func importTransaction<R>(nowMs: Int64, actor: Actor, _ body: (Tx) throws -> R) throws(LedgerError) -> R {
+        if let fault = fileWatch?.latched { throw LedgerError.unavailable(fault) }
         var result: R?
         var events: [EventRecord] = []
         var deadlinesMoved = false
@@ -77,6 +78,8 @@ extension Ledger {
         } catch {
             throw LedgerError.from(error)
         }
+        // As every commit: one into a removed or replaced database file is not acknowledged.
+        if let fault = fileWatch?.check() { throw LedgerError.unavailable(fault) }
         afterOwnCommit(events: events, deadlinesMoved: deadlinesMoved)
         guard let result else { throw LedgerError.internalError("an import transaction returned nothing") }
         return result
