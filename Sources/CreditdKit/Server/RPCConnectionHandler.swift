@@ -26,7 +26,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     /// Where a call's reply goes: line `sequence`, element `index`, request `id`; and what to
     /// count it as in the metrics: its method, and when its line was read (monotonic ns).
-    private struct CallSlot: Sendable {
+    struct CallSlot: Sendable {
         let sequence: Int
         let index: Int
         let id: JSONValue?
@@ -34,61 +34,61 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let startedNs: UInt64
     }
 
-    private struct ApartWrite {
+    struct ApartWrite {
         let slot: CallSlot
         let write: PreparedWrite
         let rest: ArraySlice<(index: Int, call: LineCall)>
         var started = false
     }
 
-    private struct PendingRead {
+    struct PendingRead {
         let slot: CallSlot
         let call: Call
         /// The connection's writes that must be durable before it runs.
         let afterWrites: Int
     }
 
-    private let dispatcher: Dispatcher
-    private let inFlightMax: Int
-    private let bufferedBytesMax: Int
-    private let bufferedBytesResume: Int
-    private let logger: Logger
-    private var context: ChannelHandlerContext?
+    let dispatcher: Dispatcher
+    let inFlightMax: Int
+    let bufferedBytesMax: Int
+    let bufferedBytesResume: Int
+    let logger: Logger
+    var context: ChannelHandlerContext?
 
-    private var replies = ReplyOrder()
+    var replies = ReplyOrder()
     /// Lines read while the connection had no room (or before its peer was known).
-    private var waitingLines = CircularBuffer<LineFrame>()
-    private var waitingBytes = 0
+    var waitingLines = CircularBuffer<LineFrame>()
+    var waitingBytes = 0
     /// Writes handled in this read pass, submitted to the writer at its end.
-    private var unsubmitted: [PreparedWrite] = []
+    var unsubmitted: [PreparedWrite] = []
     /// Where each queued write's outcome goes, in the order the writer returns them.
-    private var writeSlots = CircularBuffer<CallSlot>()
-    private var writesQueued = 0
-    private var writesDone = 0
-    private var deferredReads = CircularBuffer<PendingRead>()
+    var writeSlots = CircularBuffer<CallSlot>()
+    var writesQueued = 0
+    var writesDone = 0
+    var deferredReads = CircularBuffer<PendingRead>()
     /// A write running apart from the writer (`Backend.runsApart`), with the calls of its line
     /// after it: nothing more of this connection is handled until it is done, so its calls keep
     /// their order.
-    private var apartWrite: ApartWrite?
-    private var writeOrigin: ConnectionWrites?
+    var apartWrite: ApartWrite?
+    var writeOrigin: ConnectionWrites?
 
-    private var identityKnown = false
-    private var peer: PeerIdentity?
+    var identityKnown = false
+    var peer: PeerIdentity?
     /// The caller as decided for `peer` under config generation `generation`.
-    private var decided: (generation: UInt64, caller: Result<Caller, RPCError>)?
-    private var outlet: ConnectionOutlet?
+    var decided: (generation: UInt64, caller: Result<Caller, RPCError>)?
+    var outlet: ConnectionOutlet?
 
-    private var readHeld = false
-    private var pausedForBytes = false
-    private var inputClosed = false
+    var readHeld = false
+    var pausedForBytes = false
+    var inputClosed = false
     /// No more requests will be handled: oversized line, or draining for shutdown.
-    private var stopping = false
-    private var sawOversized = false
-    private var draining = false
-    private var closing = false
-    private var closed = false
-    private var needsFlush = false
-    private var lastWrite: EventLoopFuture<Void>?
+    var stopping = false
+    var sawOversized = false
+    var draining = false
+    var closing = false
+    var closed = false
+    var needsFlush = false
+    var lastWrite: EventLoopFuture<Void>?
 
     init(dispatcher: Dispatcher, inFlightMax: Int = Limits.inFlightPerConnectionMax,
          bufferedBytesMax: Int = Limits.connectionBufferedBytesMax,
@@ -185,15 +185,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     // MARK: - Handling lines
 
     /// Room for one more line: its peer is known, and it is under every cap.
-    private var mayHandle: Bool {
+    var mayHandle: Bool {
         identityKnown && !stopping && !closing && apartWrite == nil && replies.count < inFlightMax && !pausedForBytes
             && (context?.channel.isWritable ?? false)
     }
 
     /// Whether to read more from the socket.
-    private var mayRead: Bool { mayHandle && !sawOversized && waitingLines.isEmpty }
+    var mayRead: Bool { mayHandle && !sawOversized && waitingLines.isEmpty }
 
-    private func handle(_ frame: LineFrame) {
+    func handle(_ frame: LineFrame) {
         switch frame {
         case .line(let bytes):
             handle(line: bytes)
@@ -205,7 +205,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func handle(line: [UInt8]) {
+    func handle(line: [UInt8]) {
         let startedNs = MonotonicClock.nowNs()
         guard let (isBatch, calls) = Dispatcher.calls(ofLine: line, caller: caller(), backend: dispatcher.backend,
                                                       metrics: dispatcher.metrics)
@@ -216,7 +216,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Sends each call of line `sequence` on its way, until one that runs apart.
-    private func route(_ calls: ArraySlice<(index: Int, call: LineCall)>, sequence: Int, startedNs: UInt64) {
+    func route(_ calls: ArraySlice<(index: Int, call: LineCall)>, sequence: Int, startedNs: UInt64) {
         for (position, (index, call)) in zip(calls.indices, calls) {
             switch call {
             case .reply(let reply):
@@ -243,76 +243,11 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Starts the apart write once the connection's earlier writes are durable.
-    private func startApartWriteWhenReady() {
-        guard var apart = apartWrite, !apart.started, writesDone >= writesQueued, let eventLoop = context?.eventLoop
-        else { return }
-        apart.started = true
-        apartWrite = apart
-        let (backend, write) = (dispatcher.backend, apart.write)
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        dispatcher.longWrites.async { @Sendable in
-            let outcome = backend.writeApart(write)
-            eventLoop.execute { handler.value.apartWriteFinished(outcome) }
-        }
-    }
-
-    private func apartWriteFinished(_ outcome: Result<RawResult, WireError>) {
-        guard let apart = apartWrite else { return }
-        apartWrite = nil
-        guard !closed else { return }
-        replies.finish(apart.slot.sequence, index: apart.slot.index, reply: dispatcher.reply(
-            id: apart.slot.id, apart.slot.method, kind: .write, startedNs: apart.slot.startedNs, outcome.map(\.json)))
-        route(apart.rest, sequence: apart.slot.sequence, startedNs: apart.slot.startedNs)
-        advance()
-    }
-
-    /// Runs a read whose earlier writes are durable: here, or on the slow-read queue.
-    private func run(_ read: PendingRead) {
-        let (dispatcher, backend) = (self.dispatcher, dispatcher.backend)
-        guard backend.isSlow(read.call), let eventLoop = context?.eventLoop else {
-            let outcome = Result { () throws(WireError) -> Data in try backend.read(read.call) }
-            replies.finish(read.slot.sequence, index: read.slot.index, reply: dispatcher.reply(
-                id: read.slot.id, read.call.method, kind: .read, startedNs: read.slot.startedNs, outcome))
-            return
-        }
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let (call, slot) = (read.call, read.slot)
-        dispatcher.slowReads.async { @Sendable in
-            let outcome = Result { () throws(WireError) -> Data in try backend.read(call) }
-            let reply = dispatcher.reply(id: slot.id, slot.method, kind: .slowRead, startedNs: slot.startedNs, outcome)
-            eventLoop.execute { handler.value.finished(slot, reply) }
-        }
-    }
-
-    private func finished(_ slot: CallSlot, _ reply: Data?) {
-        guard !closed else { return }
-        replies.finish(slot.sequence, index: slot.index, reply: reply)
-        advance()
-    }
-
-    /// The writer's outcomes for this connection's oldest queued writes (on the event loop).
-    func writesFinished(_ outcomes: [Result<RawResult, WireError>]) {
-        guard !closed else { return }
-        for outcome in outcomes {
-            guard let slot = writeSlots.popFirst() else { break }
-            writesDone += 1
-            replies.finish(slot.sequence, index: slot.index, reply: dispatcher.reply(
-                id: slot.id, slot.method, kind: .write, startedNs: slot.startedNs, outcome.map(\.json)))
-        }
-        while let read = deferredReads.first, read.afterWrites <= writesDone {
-            deferredReads.removeFirst()
-            run(read)
-        }
-        startApartWriteWhenReady()
-        advance()
-    }
-
     // MARK: - Flow
 
     /// Sends what is ready, handles waiting lines while there is room, then resumes reading or
     /// closes as due, and ends the pass (queued writes to the writer, one flush).
-    private func advance() {
+    func advance() {
         while true {
             writeReadyReplies()
             guard waitingLines.first != nil, mayHandle else { break }
@@ -330,7 +265,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Writes every finished reply at the head, in order (flushed at the end of the pass).
-    private func writeReadyReplies() {
+    func writeReadyReplies() {
         guard let context else { return }
         while !closing, let (reply, closeAfter) = replies.popReady() {
             if let reply {
@@ -346,7 +281,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Pauses handling and reading above `bufferedBytesMax` held, resumes below `bufferedBytesResume`.
-    private func updateBytePause() {
+    func updateBytePause() {
         let held = replies.heldBytes + waitingBytes
         if !pausedForBytes, held >= bufferedBytesMax {
             pausedForBytes = true
@@ -358,7 +293,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Hands this pass's writes to the writer and flushes this pass's replies.
-    private func endPass() {
+    func endPass() {
         submitWrites()
         if needsFlush, let context {
             needsFlush = false
@@ -366,27 +301,27 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func submitWrites() {
+    func submitWrites() {
         guard !unsubmitted.isEmpty, let origin = writeOrigin ?? makeWriteOrigin() else { return }
         dispatcher.writer.submit(unsubmitted, from: origin)
         unsubmitted.removeAll(keepingCapacity: true)
     }
 
-    private func makeWriteOrigin() -> ConnectionWrites? {
+    func makeWriteOrigin() -> ConnectionWrites? {
         guard let eventLoop = context?.eventLoop else { return nil }
         let origin = ConnectionWrites(handler: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         writeOrigin = origin
         return origin
     }
 
-    private func closeIfFinished() {
+    func closeIfFinished() {
         guard replies.isEmpty, waitingLines.isEmpty, !closing else { return }
         // A half-closed subscriber stays open to receive events; a draining daemon closes everyone.
         let subscribed = outlet?.isSubscribed ?? false
         if draining || (inputClosed && !subscribed) { closeAfterWrites() }
     }
 
-    private func closeAfterWrites() {
+    func closeAfterWrites() {
         guard !closing, let context else { return }
         closing = true
         needsFlush = false
@@ -399,50 +334,4 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    // MARK: - Who is calling
-
-    /// Credentials are read once, at connect, as the kernel recorded them; the name lookups may
-    /// block on NSS, so they run on `Dispatcher.identities`. Lines wait until they are known.
-    private func resolveIdentity(context: ChannelHandlerContext) {
-        let eventLoop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        let (logger, identities) = (self.logger, dispatcher.identities)
-        PeerCredentials.of(context.channel).whenComplete { result in
-            switch result {
-            case .success(let credentials):
-                identities.async { @Sendable in
-                    let peer = PeerCredentials.identity(credentials)
-                    logger.debug("connection", metadata: ["uid": "\(peer.uid)", "user": "\(peer.userName)", "pid": "\(peer.pid)"])
-                    eventLoop.execute { handler.value.identityResolved(peer) }
-                }
-            case .failure(let error):
-                logger.warning("cannot read peer credentials: \(error)")
-                eventLoop.execute { handler.value.identityResolved(nil) }
-            }
-        }
-    }
-
-    private func identityResolved(_ peer: PeerIdentity?) {
-        guard !closed else { return }
-        self.peer = peer
-        identityKnown = true
-        advance()
-    }
-
-    /// The caller's role, decided once per connection and config: a connection's peer does not
-    /// change, and a reloaded config (SIGHUP) is seen by the next request.
-    private func caller() -> Result<Caller, RPCError> {
-        let generation = dispatcher.config.generation
-        if let decided, decided.generation == generation { return decided.caller }
-        let caller = dispatcher.authenticate(peer)
-        decided = (generation, caller)
-        return caller
-    }
-
-    private func subscriptionOutlet() -> ConnectionOutlet {
-        if let outlet { return outlet }
-        let created = ConnectionOutlet(channel: context!.channel)
-        outlet = created
-        return created
-    }
 }
