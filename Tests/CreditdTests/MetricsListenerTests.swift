@@ -29,15 +29,17 @@ import Testing
     @Test func nonLoopbackListenAddressesAreRefusedWithAClearError() throws {
         // Given the defaults and a config per listen address
         let defaults = ConfigDefaults(timeZone: "UTC", socketPath: "/s", databasePath: "/d", invokingUser: "me")
+        let owner = "[access]\nowner = [\"me\"]\n"
         func parse(_ listen: String) throws(ConfigError) -> DaemonConfig {
-            try ConfigLoader.parse("[metrics]\nlisten = \"\(listen)\"\n", path: nil, defaults: defaults)
+            // (an owner, after the section, so that `listen` stays on line 2)
+            try ConfigLoader.parse("[metrics]\nlisten = \"\(listen)\"\n" + owner, path: nil, defaults: defaults)
         }
         // Then loopback addresses are taken
         #expect(try parse("127.0.0.1:9464").metricsListen == MetricsListenAddress(host: "127.0.0.1", port: 9464))
         #expect(try parse("127.1.2.3:80").metricsListen?.host == "127.1.2.3")
         #expect(try parse("[::1]:9464").metricsListen == MetricsListenAddress(host: "::1", port: 9464))
         // And without [metrics] nothing is served
-        #expect(try ConfigLoader.parse("", path: nil, defaults: defaults).metricsListen == nil)
+        #expect(try ConfigLoader.parse(owner, path: nil, defaults: defaults).metricsListen == nil)
         // And every other address, a bad port or an unknown key is a config error naming the line
         for listen in ["0.0.0.0:9464", "192.168.1.10:9464", "[::]:9464", "localhost:9464", "example.com:9464"] {
             let error = #expect(throws: ConfigError.self) { try parse(listen) }
@@ -48,7 +50,7 @@ import Testing
             let error = #expect(throws: ConfigError.self) { try parse(listen) }
             #expect(error?.description.contains("line 2:") == true, "\(String(describing: error))")
         }
-        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[metrics]\nport = 9464\n", path: nil, defaults: defaults) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[metrics]\nport = 9464\n" + owner, path: nil, defaults: defaults) }
     }
 
     /// A loopback port nobody listens on right now (bound to port 0, then released).
