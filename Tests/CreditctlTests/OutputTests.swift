@@ -78,6 +78,21 @@ struct OutputTests {
         #expect(!Format.isLocalDate("31/12/2026"))
     }
 
+    @Test func statusPutsAWriteFaultFirstAndCountsSkippedDeadlines() {
+        // Given a daemon that refuses writes and skipped one deadline
+        let scheduler = SchedulerStatus(processed: 7, nextDeadline: nil, lagMs: LagFigures(p50: 0, p99: 1, max: 2),
+                                        overdueAtCreation: 3, skipped: 1)
+        let status = DaemonStatus(version: "1", protocol: 1, now: Timestamp(ms: 0), testClock: false, connections: 1,
+                                  lots: 0, events: 0, scheduler: scheduler, fault: "the database file was removed")
+        // When it is rendered
+        let text = RenderSales.status(status, Zone(identifier: "UTC"))
+        // Then the fault is the first line, and the scheduler's counts are shown
+        #expect(text.hasPrefix("WRITES REFUSED"))
+        #expect(text.contains("the database file was removed"))
+        #expect(text.contains("Overdue at creation:  3"), "\(text)")
+        #expect(text.contains("1 (creditctl verify lists them)"))
+    }
+
     @Test func progressBar() {
         #expect(Progress.bar(done: 5, total: 10, label: "importing", width: 10) == "\rimporting [#####.....]  50% 5/10")
     }

@@ -62,13 +62,17 @@ enum RenderSales {
     }
 
     static func status(_ s: DaemonStatus, _ zone: Zone) -> String {
-        Fields([
+        // A fault first: every write is refused until it is dealt with (OPERATIONS.md, "Faults").
+        let fault: [(String, String)] = s.fault.map { [("WRITES REFUSED", $0)] } ?? []
+        return Fields(fault + [
             ("Version", s.version), ("Protocol", String(s.protocol)),
             ("Now", s.now.description + (s.testClock ? " (test clock)" : "")),
             ("Connections", String(s.connections)), ("Lots", String(s.lots)), ("Events", String(s.events)),
             ("Scheduler processed", String(s.scheduler.processed)),
             ("Next deadline", s.scheduler.nextDeadline.map { $0.description } ?? "none"),
             ("Lag (ms)", "p50 \(s.scheduler.lagMs.p50), p99 \(s.scheduler.lagMs.p99), max \(s.scheduler.lagMs.max)"),
+            ("Overdue at creation", String(s.scheduler.overdueAtCreation)),
+            ("Skipped deadlines", s.scheduler.skipped == 0 ? "0" : "\(s.scheduler.skipped) (creditctl verify lists them)"),
         ]).render()
     }
 
