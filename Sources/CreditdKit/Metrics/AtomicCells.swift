@@ -54,6 +54,10 @@ final class AtomicHistogram: Sendable {
     }
 
     /// Records one observation.
+    ///
+    /// Never inlined: inlined into `GroupCommitWriter.run`'s endless loop, Swift 6.3's
+    /// loop-invariant code motion never finished (the release build of CreditdKit hung in it).
+    @inline(never)
     func observe(_ value: UInt64) {
         // Linear: 16 bounds at most, and small values (the common case) stop early.
         var bucket = 0
