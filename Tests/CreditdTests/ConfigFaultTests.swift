@@ -97,6 +97,9 @@ import CreditProtocol
         #expect(try subscriber.waitForClose())
         // And the writer's next call is refused
         #expect(try writer.call("daemon.status", id: 4).errorReason == "permission_denied")
-        #expect(daemon.log.contains("ended 1 event subscriptions"), "\(daemon.log)")
+        // And the reload logged it (written after the notification went out: wait for the line)
+        try DaemonProcess.waitUntil(timeout: .seconds(10), "the reload's log line") {
+            daemon.log.contains("ended 1 event subscriptions")
+        }
     }
 }
